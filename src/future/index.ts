@@ -1,0 +1,16 @@
+/**
+ * `pollux/future`: the future contract and the basic futures.
+ *
+ * A future is a lazy state machine: nothing runs until an executor polls it. Inside a task,
+ * `yield* fut` awaits it and evaluates to its output.
+ *
+ * @module
+ */
+export { AsyncFnFuture, asyncFn } from "./async-fn.js";
+export { type Async, type Future, FutureBase, isFuture, type Output } from "./future.js";
+export { type IntoFuture, type IntoOutput, intoFuture } from "./into-future.js";
+export { Pending, pending } from "./pending.js";
+export { type Context, PENDING, type Poll, type Waker } from "./poll.js";
+export { PollFn, pollFn } from "./poll-fn.js";
+export { fromPromise, PromiseFuture, toPromise } from "./promise.js";
+export { Ready, ready } from "./ready.js";

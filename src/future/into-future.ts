@@ -1,0 +1,44 @@
+/**
+ * `intoFuture`: what `spawn`, `run` and the combinators accept. A Future is used as is; a generator
+ * object or a generator function (called with no arguments) is driven by an `AsyncFnFuture`.
+ */
+import { AsyncFnFuture, describeValue, isGeneratorFunction } from "./async-fn.js";
+import { type Future, isFuture } from "./future.js";
+
+/** Anything that can be awaited or spawned: a future, a generator, or a generator function. */
+export type IntoFuture<T> = Future<T> | Generator<unknown, T, unknown> | (() => Generator<unknown, T, unknown>);
+
+/** The output type of an {@link IntoFuture}. */
+export type IntoOutput<F> = F extends Future<infer T>
+  ? T
+  : F extends Generator<unknown, infer T, unknown>
+    ? T
+    : F extends () => Generator<unknown, infer T, unknown>
+      ? T
+      : never;
+
+function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Generator).next === "function" &&
+    typeof (value as Generator).throw === "function" &&
+    typeof (value as Generator)[Symbol.iterator] === "function"
+  );
+}
+
+/** Convert `value` to a future, or throw a TypeError naming what was passed and what to pass. */
+export function intoFuture<T>(value: IntoFuture<T>, where = "spawn"): Future<T> {
+  if (isFuture(value)) return value as Future<T>;
+  if (isGenerator(value)) return new AsyncFnFuture<T>(value as Generator<unknown, T, unknown>);
+  if (isGeneratorFunction(value)) return new AsyncFnFuture<T>(value() as Generator<unknown, T, unknown>);
+  const hint =
+    typeof (value as PromiseLike<unknown> | null)?.then === "function"
+      ? " Promises are eager: wrap them as fromPromise(() => promise)."
+      : typeof value === "function"
+        ? " A plain or async function is not a future: write it as function* () { ... }."
+        : "";
+  throw new TypeError(
+    `${where}() expects a Future, a generator object or a generator function; got ${describeValue(value)}.${hint}`,
+  );
+}

@@ -1,0 +1,24 @@
+import { FutureBase } from "./future.js";
+import { PENDING, type Poll } from "./poll.js";
+
+/** A future that never completes and never registers a waker. */
+export class Pending<T> extends FutureBase<T> {
+  poll(): Poll<T> {
+    return PENDING;
+  }
+  override describe(): string {
+    return "pending() (never completes)";
+  }
+}
+
+/**
+ * A future that never completes. Useful as a `select` branch that must never win, or to park a task
+ * until it is aborted. A task awaiting only this, with nothing else able to wake it, is a deadlock
+ * that `run()` reports.
+ *
+ * @example
+ * yield* pending(); // waits until the task is aborted
+ */
+export function pending<T = never>(): Pending<T> {
+  return new Pending<T>();
+}

@@ -1,0 +1,45 @@
+/**
+ * Per-thread "where am I" state, the equivalent of Tokio's thread-local runtime context.
+ *
+ * JavaScript runs one poll at a time, so one mutable record is enough: the runtime whose task is
+ * being polled, the context leaf futures must register with, the cooperative budget left in this
+ * task poll, and two scratch slots the generator driver reads right after a generator suspends.
+ * Drivers save and restore `cx` around nested polls (a combinator polling a child async fn).
+ */
+import type { Context } from "../future/poll.js";
+import type { Runtime } from "./runtime.js";
+
+export interface Current {
+  /** Runtime whose task is being polled (or whose drain loop is running). */
+  runtime: Runtime | null;
+  /** Context of the future being polled; `yield*` on a leaf future polls with it. */
+  cx: Context | null;
+  /** Units of work left before leaf futures must yield (see `task/coop.ts`). */
+  budget: number;
+  /**
+   * Generators of async fns that were started inline and suspended, innermost first. The driver
+   * that resumed the outer generator moves them onto its frame stack (see `future/async-fn.ts`).
+   */
+  frames: Generator<unknown, unknown, unknown>[];
+  /** Outermost future that returned PENDING during this poll: what the task is waiting on. */
+  lastPending: object | null;
+  /** Set when an iterator's `return()` suspended: the driver must resume with `return()` again. */
+  returnPending: boolean;
+}
+
+export const current: Current = {
+  runtime: null,
+  cx: null,
+  budget: 128,
+  frames: [],
+  lastPending: null,
+  returnPending: false,
+};
+
+/** The error thrown by APIs that need a running task. */
+export function outsideRuntime(what: string): Error {
+  return new Error(
+    `${what} was called outside a pollux runtime. Call it inside a task: run(function* () { ... ${what} ... }), ` +
+      "or use runtime.spawn(...) from plain JavaScript code.",
+  );
+}

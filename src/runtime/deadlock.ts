@@ -1,0 +1,31 @@
+/**
+ * Raised by `run()` when the main task is waiting and nothing can ever wake any task: no runnable
+ * task, no pending timer, no pending promise or IO. Node would otherwise exit silently (or hang).
+ * The message lists every live task and what it awaits.
+ *
+ * @example
+ * try { await run(main); } catch (e) {
+ *   if (e instanceof DeadlockError) for (const t of e.tasks) console.log(t.id, t.awaits);
+ * }
+ */
+export class DeadlockError extends Error {
+  override readonly name = "DeadlockError";
+  constructor(readonly tasks: readonly WaitingTask[]) {
+    super(
+      "deadlock: a task is awaited but nothing can wake any task (no runnable task, no timer, no pending " +
+        `promise or IO).\n${tasks.map((t) => `  task ${t.label} awaits ${t.awaits}`).join("\n")}\n` +
+        "Check for a missing send/notify/release, a channel sender that is never closed, or a future that " +
+        "returns PENDING without storing cx.waker.",
+    );
+  }
+}
+
+/** One entry of a deadlock report. */
+export interface WaitingTask {
+  readonly id: number;
+  readonly name: string | undefined;
+  /** `#3 "name"` */
+  readonly label: string;
+  /** Description of the future the task is suspended on. */
+  readonly awaits: string;
+}

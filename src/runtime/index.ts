@@ -1,0 +1,9 @@
+/**
+ * `pollux/runtime`: the executor and the ways to enter it.
+ *
+ * @module
+ */
+export { DeadlockError, type WaitingTask } from "./deadlock.js";
+export type { RuntimeMetrics } from "./metrics.js";
+export { run, runMain } from "./run.js";
+export { type Driver, Runtime, type RuntimeOptions, type SpawnOptions, type TaskInfo } from "./runtime.js";

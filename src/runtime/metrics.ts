@@ -1,0 +1,44 @@
+/** Always-on counters. Plain integer fields bumped on the hot path: no allocation, no branches. */
+export class Counters {
+  tasksSpawned = 0;
+  tasksCompleted = 0;
+  tasksCancelled = 0;
+  tasksFailed = 0;
+  polls = 0;
+  /** Wakes of an idle task from inside another task's poll (message passing). */
+  wakesInside = 0;
+  /** Wakes from outside any poll: Node callbacks, timers, IO, promises. */
+  wakesOutside = 0;
+  /** Wakes of the task currently being polled (`yieldNow`, budget exhaustion, combinators). */
+  selfWakes = 0;
+  /** Times a leaf future refused to proceed because the task's budget was spent. */
+  budgetYields = 0;
+  /** Times the drain loop stopped after `eventInterval` polls to let Node run timers and IO. */
+  eventLoopYields = 0;
+  /** Opt-in (`instrument: true`): total time spent inside task polls, in milliseconds. */
+  busyMs = 0;
+  /** Opt-in: task polls that took longer than `slowPollMs`. */
+  slowPolls = 0;
+}
+
+/** A snapshot of a runtime's counters, from `runtime.metrics()`. */
+export interface RuntimeMetrics {
+  readonly tasksSpawned: number;
+  /** Tasks spawned and not yet finished. */
+  readonly tasksAlive: number;
+  readonly tasksCompleted: number;
+  readonly tasksCancelled: number;
+  readonly tasksFailed: number;
+  readonly polls: number;
+  readonly wakesInside: number;
+  readonly wakesOutside: number;
+  readonly selfWakes: number;
+  readonly budgetYields: number;
+  readonly eventLoopYields: number;
+  /** Tasks in the run queue and LIFO slot right now. */
+  readonly queueDepth: number;
+  /** Wake sources that can still fire: pending promises, timers, IO handles. */
+  readonly pendingSources: number;
+  readonly busyMs: number;
+  readonly slowPolls: number;
+}

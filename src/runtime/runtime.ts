@@ -1,0 +1,442 @@
+/**
+ * `Runtime`: the executor. It owns a run queue, a LIFO slot, the list of live tasks, and hooks for
+ * drivers (the timer wheel) that wake tasks from Node callbacks.
+ *
+ * Scheduling, inside Node's event loop:
+ * - A wake from outside any poll (a Node callback) queues the task and schedules ONE drain with
+ *   `queueMicrotask`, so the task runs in the same event-loop turn; further wakes before the drain
+ *   only queue.
+ * - A wake from inside a poll (task A wakes task B) puts B in the LIFO slot: B runs next, while the
+ *   data A just produced is hot. The previous LIFO occupant goes to the back of the queue. At most
+ *   `LIFO_LIMIT` polls in a row come from the slot, so two tasks ping-ponging cannot starve the queue.
+ * - A drain polls at most `eventInterval` tasks (default 61, as in Tokio), then, if work remains,
+ *   continues from `setImmediate`, letting Node run timers and IO in between.
+ * - When the queue empties, drivers get `onIdle()` (the paused clock jumps to the next deadline).
+ *   If a `run()` is waiting and no driver, timer, promise or IO can wake anything, the runtime
+ *   reports a `DeadlockError` instead of letting Node exit silently.
+ */
+import type { Future } from "../future/future.js";
+import { describeFuture } from "../future/future.js";
+import { type IntoFuture, intoFuture } from "../future/into-future.js";
+import { type Context, PENDING } from "../future/poll.js";
+import { label } from "../task/join-error.js";
+import { CANCELLED, FAILED, OBSERVED, OK, Task } from "../task/task.js";
+import { current } from "./current.js";
+import { DeadlockError } from "./deadlock.js";
+import { Counters, type RuntimeMetrics } from "./metrics.js";
+import { RunQueue } from "./run-queue.js";
+
+/** Consecutive polls taken from the LIFO slot before it yields to the queue (Tokio uses 3). */
+const LIFO_LIMIT = 3;
+
+/** Information about a task, passed to `onTaskError`. */
+export interface TaskInfo {
+  readonly id: number;
+  readonly name: string | undefined;
+}
+
+/** Options of {@link Runtime} and `run()`. */
+export interface RuntimeOptions {
+  /** `"paused"`: time stands still and jumps to the next timer when no task is runnable. Default `"real"`. */
+  clock?: "real" | "paused";
+  /** Budget units per task poll (see `consumeBudget`). Default 128. */
+  budget?: number;
+  /** Task polls per drain before yielding to Node's event loop. Default 61. */
+  eventInterval?: number;
+  /** Measure time spent in polls and count slow polls. Costs two `performance.now()` per poll. */
+  instrument?: boolean;
+  /** With `instrument`: a poll longer than this many milliseconds counts as slow. Default 10. */
+  slowPollMs?: number;
+  /**
+   * Called when a task fails and nobody awaits its JoinHandle (checked at the end of the scheduler
+   * tick in which it failed). Default: one line on stderr naming the task, and the error.
+   */
+  onTaskError?: (error: unknown, task: TaskInfo) => void;
+}
+
+/** Options of `spawn`. */
+export interface SpawnOptions {
+  /** Shown in error reports, deadlock reports and the console. */
+  name?: string;
+}
+
+/** A driver that can wake tasks from outside any poll (the timer wheel, the IO driver). */
+export interface Driver {
+  /** Called when no task is runnable. Returns true if it made a task runnable. */
+  onIdle(): boolean;
+  /** True while it holds registrations that may still wake a task. */
+  hasPending(): boolean;
+  /** Release Node handles (timers) so the process can exit. */
+  shutdown(): void;
+}
+
+const OPTION_KEYS = new Set(["clock", "budget", "eventInterval", "instrument", "slowPollMs", "onTaskError"]);
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`Runtime option ${name} must be a positive integer; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function defaultTaskError(error: unknown, task: TaskInfo): void {
+  console.error(
+    `pollux: task ${label(task.id, task.name)} failed and nobody awaited its JoinHandle:`,
+    error instanceof Error ? (error.stack ?? error.message) : error,
+  );
+}
+
+/**
+ * A pollux executor. Most programs use `run(main)`, which makes one, runs `main` and shuts it down;
+ * make a `Runtime` directly to spawn from plain JavaScript, read metrics, or run several mains.
+ *
+ * @example
+ * const rt = new Runtime({ clock: "paused" });
+ * const answer = await rt.run(function* () { return 42; });
+ * console.log(rt.metrics().polls);
+ * await rt.shutdown();
+ */
+export class Runtime {
+  readonly budget: number;
+  readonly eventInterval: number;
+  readonly clock: "real" | "paused";
+  readonly instrument: boolean;
+  private readonly slowPollMs: number;
+  private readonly onTaskError: (error: unknown, task: TaskInfo) => void;
+
+  /** @internal always-on counters; read them through `metrics()`. */
+  readonly counters = new Counters();
+  /** @internal the task being polled, or null. */
+  running: Task<unknown> | null = null;
+  /** @internal wake sources that can still fire (pending promises, IO); timers count via `time`. */
+  sources = 0;
+  /** @internal the timer driver, created by `pollux/time` on first use. */
+  time: Driver | null = null;
+
+  private readonly queue = new RunQueue<Task<unknown>>();
+  private lifo: Task<unknown> | null = null;
+  private lifoPolls = 0;
+  private drainScheduled = false;
+  private liveHead: Task<unknown> | null = null;
+  private alive = 0;
+  private nextId = 1;
+  private unobserved: Task<unknown>[] = [];
+  private waiters = 0;
+  private deadlockCheckScheduled = false;
+  private deadlock: DeadlockError | null = null;
+  private state: "open" | "shutting-down" | "closed" = "open";
+  private shutdownPromise: Promise<void> | null = null;
+  private shutdownResolve: (() => void) | null = null;
+
+  constructor(options: RuntimeOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Runtime options must be an object; got ${String(options)}.`);
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) {
+        throw new TypeError(`unknown Runtime option "${key}"; known options: ${[...OPTION_KEYS].join(", ")}.`);
+      }
+    }
+    this.budget = positiveInt("budget", options.budget, 128);
+    this.eventInterval = positiveInt("eventInterval", options.eventInterval, 61);
+    this.slowPollMs = options.slowPollMs ?? 10;
+    const clock = options.clock ?? "real";
+    if (clock !== "real" && clock !== "paused") {
+      throw new RangeError(`Runtime option clock must be "real" or "paused"; got ${JSON.stringify(clock)}.`);
+    }
+    this.clock = clock;
+    this.instrument = options.instrument === true;
+    if (options.onTaskError !== undefined && typeof options.onTaskError !== "function") {
+      throw new TypeError("Runtime option onTaskError must be a function (error, task) => void.");
+    }
+    this.onTaskError = options.onTaskError ?? defaultTaskError;
+  }
+
+  /**
+   * Spawn a task from anywhere, including plain JavaScript callbacks. Inside a task prefer the
+   * free function `spawn`, which uses the current runtime.
+   */
+  spawn<T>(future: IntoFuture<T>, options?: SpawnOptions): Task<T> {
+    if (this.state === "closed") {
+      throw new Error("cannot spawn on a runtime that has shut down; create a new Runtime or call run().");
+    }
+    const name = options?.name;
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(`spawn option name must be a string; got ${typeof name}.`);
+    }
+    const task = this.spawnTask(intoFuture(future), name);
+    if (this.state === "shutting-down") task.abort();
+    return task;
+  }
+
+  private spawnTask<T>(future: Future<T>, name: string | undefined): Task<T> {
+    const task = new Task<T>(this, this.nextId++, name, future);
+    this.counters.tasksSpawned++;
+    this.alive++;
+    const head = this.liveHead;
+    task.nextLive = head;
+    if (head !== null) head.prevLive = task as Task<unknown>;
+    this.liveHead = task as Task<unknown>;
+    this.enqueue(task as Task<unknown>);
+    return task;
+  }
+
+  /**
+   * Run `main` as a task and resolve with its output (or reject with what it threw). Other tasks
+   * keep running after it completes; `shutdown()` cancels them. Rejects with `DeadlockError` when
+   * `main` waits and nothing can wake any task.
+   */
+  run<T>(main: IntoFuture<T>, options?: SpawnOptions): Promise<T> {
+    const task = this.spawn(intoFuture(main, "run"), { name: options?.name ?? "main" });
+    task.flags |= OBSERVED;
+    this.waiters++;
+    return new Promise<T>((resolve, reject) => {
+      task.joinWaker = {
+        wake: () => {
+          this.waiters--;
+          if (this.deadlock !== null) reject(this.deadlock);
+          else if (task.outcome === OK) resolve(task.result as T);
+          else if (task.outcome === FAILED) reject(task.result);
+          else reject(task.joinError());
+        },
+      };
+    });
+  }
+
+  /**
+   * Cancel every live task (their `finally` blocks run, async ones to completion) and release the
+   * runtime's Node handles. Resolves when all tasks have finished. Later `spawn`s throw.
+   */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== null) return this.shutdownPromise;
+    this.state = "shutting-down";
+    this.shutdownPromise = new Promise<void>((resolve) => {
+      this.shutdownResolve = resolve;
+    });
+    for (let t = this.liveHead; t !== null; t = t.nextLive) t.abort();
+    this.maybeFinishShutdown();
+    return this.shutdownPromise;
+  }
+
+  /** A snapshot of the always-on counters. */
+  metrics(): RuntimeMetrics {
+    const c = this.counters;
+    return {
+      tasksSpawned: c.tasksSpawned,
+      tasksAlive: this.alive,
+      tasksCompleted: c.tasksCompleted,
+      tasksCancelled: c.tasksCancelled,
+      tasksFailed: c.tasksFailed,
+      polls: c.polls,
+      wakesInside: c.wakesInside,
+      wakesOutside: c.wakesOutside,
+      selfWakes: c.selfWakes,
+      budgetYields: c.budgetYields,
+      eventLoopYields: c.eventLoopYields,
+      queueDepth: this.queue.length + (this.lifo === null ? 0 : 1),
+      pendingSources: this.sources,
+      busyMs: c.busyMs,
+      slowPolls: c.slowPolls,
+    };
+  }
+
+  /** Live tasks, newest first, with what each awaits. */
+  tasks(): { id: number; name: string | undefined; awaits: string; state: string }[] {
+    const out = [];
+    for (let t = this.liveHead; t !== null; t = t.nextLive) {
+      out.push({
+        id: t.id,
+        name: t.name,
+        awaits: describeFuture(t.awaiting),
+        state: ["idle", "scheduled", "running", "complete"][t.state]!,
+      });
+    }
+    return out;
+  }
+
+  // --- internal: scheduling ---
+
+  /** @internal an idle task was woken. */
+  schedule(task: Task<unknown>): void {
+    if (this.running !== null) {
+      const prev = this.lifo;
+      this.lifo = task;
+      if (prev !== null) this.queue.push(prev);
+    } else {
+      this.enqueue(task);
+    }
+  }
+
+  /** @internal a task woke itself during its poll: back of the queue, behind the others. */
+  requeue(task: Task<unknown>): void {
+    this.queue.push(task);
+  }
+
+  private enqueue(task: Task<unknown>): void {
+    this.queue.push(task);
+    if (!this.drainScheduled && this.running === null) {
+      this.drainScheduled = true;
+      queueMicrotask(this.drain);
+    }
+  }
+
+  /** @internal spawn a task that drives a cancelled future's async cleanup to completion. */
+  spawnCleanup(future: Future<unknown>): void {
+    const cleanup = {
+      poll(cx: Context) {
+        return future.pollCancel!(cx) ? undefined : PENDING;
+      },
+      [Symbol.iterator]() {
+        throw new Error("internal cleanup future cannot be awaited");
+      },
+      describe: () => "cleanup of a cancelled async fn",
+    };
+    // Not aborted by shutdown: this task IS cleanup.
+    this.spawnTask(cleanup, "cleanup");
+  }
+
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    const prev = current.runtime;
+    current.runtime = this;
+    const interval = this.eventInterval;
+    const queue = this.queue;
+    let polls = 0;
+    while (polls < interval) {
+      let task = this.lifo;
+      if (task !== null) {
+        this.lifo = null;
+        if (this.lifoPolls >= LIFO_LIMIT) {
+          queue.push(task);
+          task = queue.shift()!;
+          this.lifoPolls = 0;
+        } else {
+          this.lifoPolls++;
+        }
+      } else {
+        task = queue.shift() ?? null;
+        if (task === null) break;
+        this.lifoPolls = 0;
+      }
+      polls++;
+      this.running = task;
+      if (this.instrument) this.runInstrumented(task);
+      else task.run();
+      this.running = null;
+    }
+    this.counters.polls += polls;
+    current.runtime = prev;
+    if (this.unobserved.length > 0) this.reportUnobserved();
+    if (this.lifo !== null || queue.length > 0) {
+      this.counters.eventLoopYields++;
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    } else {
+      this.idle();
+    }
+  };
+
+  private runInstrumented(task: Task<unknown>): void {
+    const start = performance.now();
+    task.run();
+    const took = performance.now() - start;
+    this.counters.busyMs += took;
+    if (took > this.slowPollMs) this.counters.slowPolls++;
+  }
+
+  private idle(): void {
+    if (this.time !== null && this.time.onIdle()) return;
+    if ((this.waiters > 0 || this.state === "shutting-down") && !this.deadlockCheckScheduled) {
+      this.deadlockCheckScheduled = true;
+      // One macrotask later: promise callbacks already queued get to run and wake tasks first.
+      setImmediate(this.checkDeadlock);
+    }
+  }
+
+  private isQuiescent(): boolean {
+    return (
+      this.running === null &&
+      this.lifo === null &&
+      this.queue.length === 0 &&
+      !this.drainScheduled &&
+      this.sources === 0 &&
+      (this.time === null || !this.time.hasPending())
+    );
+  }
+
+  private readonly checkDeadlock = (): void => {
+    this.deadlockCheckScheduled = false;
+    if (!this.isQuiescent() || this.alive === 0) return;
+    if (this.time !== null && this.time.onIdle()) return;
+    const tasks = [];
+    for (let t = this.liveHead; t !== null; t = t.nextLive) {
+      tasks.push({ id: t.id, name: t.name, label: t.label, awaits: describeFuture(t.awaiting) });
+    }
+    tasks.reverse(); // oldest first: main is usually #1
+    const error = new DeadlockError(tasks);
+    if (this.state === "shutting-down") {
+      // Cleanup itself is stuck: finish the stuck tasks without it and say so.
+      this.reportError(error, "shutdown could not finish the cleanup of these tasks");
+      for (let t = this.liveHead; t !== null; t = t.nextLive) t.complete(CANCELLED, undefined);
+      return;
+    }
+    if (this.waiters > 0) {
+      this.deadlock = error;
+      // Cancel everything so `finally` blocks run; the waiting run() calls reject with the report.
+      void this.shutdown();
+    }
+  };
+
+  // --- internal: task lifecycle ---
+
+  /** @internal bookkeeping when a task finishes. */
+  taskCompleted(task: Task<unknown>): void {
+    const c = this.counters;
+    if (task.outcome === OK) c.tasksCompleted++;
+    else if (task.outcome === FAILED) c.tasksFailed++;
+    else c.tasksCancelled++;
+    if (
+      (task.outcome === FAILED || (task.outcome === CANCELLED && task.result !== undefined)) &&
+      (task.flags & OBSERVED) === 0
+    ) {
+      this.unobserved.push(task);
+    }
+    this.alive--;
+    const prev = task.prevLive;
+    const next = task.nextLive;
+    if (prev !== null) prev.nextLive = next;
+    else this.liveHead = next;
+    if (next !== null) next.prevLive = prev;
+    task.prevLive = null;
+    task.nextLive = null;
+    if (this.alive === 0 && this.state === "shutting-down") this.maybeFinishShutdown();
+  }
+
+  private maybeFinishShutdown(): void {
+    if (this.alive !== 0 || this.state !== "shutting-down") return;
+    this.state = "closed";
+    this.time?.shutdown();
+    if (this.unobserved.length > 0) this.reportUnobserved();
+    this.shutdownResolve?.();
+  }
+
+  private reportUnobserved(): void {
+    const list = this.unobserved;
+    this.unobserved = [];
+    for (const task of list) {
+      if ((task.flags & OBSERVED) !== 0) continue;
+      this.reportError(task.outcome === FAILED ? task.result : task.joinError(), task);
+    }
+  }
+
+  /** @internal report an error nobody else will see. */
+  reportError(error: unknown, context: TaskInfo | string): void {
+    const info = typeof context === "string" ? { id: 0, name: context } : { id: context.id, name: context.name };
+    try {
+      this.onTaskError(error, info);
+    } catch (hookError) {
+      console.error("pollux: onTaskError threw while reporting", error, hookError);
+    }
+  }
+}
