@@ -1,33 +1,15 @@
 /**
- * `asyncFn` and `AsyncFnFuture`: generators driven as futures, on a frame stack (trampolining).
- *
- * Why a frame stack: V8 resumes a generator suspended inside N nested `yield*` delegations by
- * walking all N levels, so resume cost grows with async-fn nesting depth. Instead, an async fn
- * that suspends hands its generator to the driver that is polling it, and the driver resumes the
- * innermost generator directly. Resume cost is O(1) whatever the depth.
- *
- * How it fits together:
- * - `yield* child` where `child` is an unstarted `AsyncFnFuture`: `child.next()` runs the child's
- *   generator inline (a plain nested call). If the child finishes without suspending, its result is
- *   returned at once: no frame, no allocation beyond V8's own result object. If it suspends, the
- *   child pushes its generator onto `current.frames` and passes `SUSPEND` up.
- * - The driver (`AsyncFnFuture.poll`, used for a task's root future or a combinator's child) moves
- *   the recorded frames onto its stack, innermost on top. From then on it resumes the top frame
- *   directly. When a frame finishes, the driver pops it and resumes the frame below with its value
- *   (`next(value)`) or its error (`throw(error)`); the parent's `yield*` is still delegating to the
- *   child's `AsyncFnFuture`, whose `next(value)` now simply completes with that value.
- * - Cancellation walks the stack top-down, calling `return()` on each frame so every `finally`
- *   runs. A `finally` may itself `yield*`: the driver keeps driving it (`next()`), or keeps calling
- *   `return()` while an awaited combinator reports its own cleanup in progress (`returnPending`).
- *   Async fns a `finally` calls are ordinary frames pushed above the frame being cancelled.
+ * `asyncFn` and `AsyncFnFuture`: a generator driven as a future, on the trampolined frame stack of
+ * `frames.ts`. An AsyncFnFuture is used in one of three ways:
+ * - awaited with `yield*` from another generator: it runs inline and, if it suspends, hands its
+ *   generator to the enclosing driver (state INLINE);
+ * - polled as a future by a combinator (state DRIVING): it drives its own frame stack;
+ * - spawned: the task takes its generator (`takeGenerator`) and drives the frames itself.
  */
 import { current } from "../runtime/current.js";
-import { describeFuture, FutureBase, isFuture, SUSPEND } from "./future.js";
+import { FrameDriver, type Gen, NO_ERROR } from "./frames.js";
 import { type Context, PENDING, type Poll } from "./poll.js";
 
-type Gen = Generator<unknown, unknown, unknown>;
-
-// Lifecycle of an AsyncFnFuture.
 const UNSTARTED = 0;
 /** Its frames were handed to an enclosing driver; its `next(value)` now completes the `yield*`. */
 const INLINE = 1;
@@ -36,42 +18,33 @@ const DRIVING = 2;
 const CANCELLING = 3;
 const DONE = 4;
 
-// How the driver resumes the top frame.
-const NEXT = 0;
-const THROW = 1;
-const RETURN = 2;
-
-const CANCELLED: unique symbol = Symbol("pollux.cancelled");
-const NO_ERROR: unique symbol = Symbol("pollux.noError");
-
-const noopWaker = { wake() {} };
-const noopContext: Context = { waker: noopWaker };
+const noopContext: Context = { waker: { wake() {} } };
 
 /**
  * A future that drives a generator. Made by the functions {@link asyncFn} returns, and by `spawn`,
  * `run` and the combinators when they are handed a generator object or generator function.
  */
-export class AsyncFnFuture<T> extends FutureBase<T> {
-  /** The frame being executed; null once the stack is empty. */
-  private top: Gen | null;
-  /** Frames under `top`, bottom first; allocated only when an async fn suspends while nested. */
-  private below: Gen[] | null = null;
-  private state = UNSTARTED;
-  private mode = NEXT;
-  private arg: unknown = undefined;
-  /** Index of the frame currently receiving `return()`; frames above it are cleanup helpers. */
-  private cancelIdx = -1;
-  private cleanupError: unknown = NO_ERROR;
-
+export class AsyncFnFuture<T> extends FrameDriver<T> {
   constructor(generator: Gen) {
-    super();
-    this.top = generator;
+    super(generator, UNSTARTED);
   }
 
-  /** Number of generator frames currently on this future's stack. */
-  get depth(): number {
-    if (this.top === null) return 0;
-    return this.below === null ? 1 : this.below.length + 1;
+  /** Lifecycle state, kept in the low bits of `bits`. */
+  private get state(): number {
+    return this.bits & 7;
+  }
+
+  private set state(state: number) {
+    this.bits = (this.bits & ~7) | state;
+  }
+
+  /** @internal a task adopts the unstarted generator and drives it itself (one object less). */
+  takeGenerator(): Gen | null {
+    if (this.state !== UNSTARTED) return null;
+    this.state = DONE;
+    const gen = this.top;
+    this.top = null;
+    return gen;
   }
 
   poll(cx: Context): Poll<T> {
@@ -82,7 +55,12 @@ export class AsyncFnFuture<T> extends FutureBase<T> {
     const prev = current.cx;
     current.cx = cx;
     try {
-      return this.drive() as Poll<T>;
+      const out = this.driveFrames();
+      if (out !== PENDING) this.state = DONE;
+      return out as Poll<T>;
+    } catch (error) {
+      this.state = DONE;
+      throw error;
     } finally {
       current.cx = prev;
     }
@@ -93,21 +71,29 @@ export class AsyncFnFuture<T> extends FutureBase<T> {
    * including ones that `yield*`. Returns true when done; throws the first error a `finally` threw.
    */
   pollCancel(cx: Context): boolean {
-    if (this.state !== CANCELLING && this.beginCancel()) return true;
+    if (this.state !== CANCELLING) {
+      if (this.state !== DRIVING || this.beginUnwind()) {
+        this.state = DONE;
+        return true;
+      }
+      this.state = CANCELLING;
+    }
     const prev = current.cx;
     current.cx = cx;
     let out: unknown;
     try {
-      out = this.drive();
+      out = this.driveFrames();
+    } catch (error) {
+      // Only reachable if a cleanup helper's error escapes every frame; treat it as a cleanup error.
+      this.state = DONE;
+      throw error;
     } finally {
       current.cx = prev;
     }
     if (out === PENDING) return false;
-    if (this.cleanupError !== NO_ERROR) {
-      const error = this.cleanupError;
-      this.cleanupError = NO_ERROR;
-      throw error;
-    }
+    this.state = DONE;
+    const error = this.takeCleanupError();
+    if (error !== NO_ERROR) throw error;
     return true;
   }
 
@@ -116,11 +102,13 @@ export class AsyncFnFuture<T> extends FutureBase<T> {
    * on a detached task of the current runtime, so `finally` blocks always run to the end.
    */
   override cancel(): void {
-    if (this.beginCancel()) return;
-    const cx = current.cx ?? noopContext;
+    if (this.state !== DRIVING && this.state !== CANCELLING) {
+      this.state = DONE;
+      return;
+    }
     let finished: boolean;
     try {
-      finished = this.pollCancel(cx);
+      finished = this.pollCancel(current.cx ?? noopContext);
     } catch (error) {
       reportCleanupError(error);
       return;
@@ -128,20 +116,8 @@ export class AsyncFnFuture<T> extends FutureBase<T> {
     if (finished) return;
     const rt = current.runtime;
     if (rt !== null) rt.spawnCleanup(this);
-    else reportCleanupError(new Error("an async fn was cancelled outside a runtime and its `finally` awaits"));
-  }
-
-  /** @returns true when there is nothing to clean up. */
-  private beginCancel(): boolean {
-    if (this.state === DRIVING && this.top !== null) {
-      this.state = CANCELLING;
-      this.cancelIdx = this.depth - 1;
-      this.mode = RETURN;
-      this.arg = undefined;
-      return false;
-    }
-    if (this.state !== CANCELLING) this.state = DONE;
-    return this.state === DONE;
+    else
+      reportCleanupError(new Error("an async fn was cancelled outside a runtime and its `finally` awaits"));
   }
 
   override describe(): string {
@@ -162,15 +138,14 @@ export class AsyncFnFuture<T> extends FutureBase<T> {
         this.top = null;
         throw error;
       }
+      this.top = null;
       if (r.done === true) {
         this.state = DONE;
-        this.top = null;
         return r as IteratorResult<unknown, T>;
       }
       // Suspended: the enclosing driver adopts this generator as a frame.
       current.frames.push(gen);
       this.state = INLINE;
-      this.top = null;
       return r;
     }
     if (s === INLINE) {
@@ -193,103 +168,14 @@ export class AsyncFnFuture<T> extends FutureBase<T> {
     this.state = DONE;
     throw error;
   }
-
-  // --- the driver ---
-
-  /** Resume frames until the stack empties (output), a frame suspends (PENDING) or an error escapes. */
-  private drive(): unknown {
-    const frames = current.frames;
-    let mode = this.mode;
-    let arg = this.arg;
-    this.arg = undefined;
-    for (;;) {
-      const gen = this.top!;
-      const base = frames.length;
-      let r: IteratorResult<unknown, unknown>;
-      let threw = false;
-      try {
-        r = mode === NEXT ? gen.next(arg) : mode === THROW ? gen.throw(arg) : gen.return(arg);
-      } catch (error) {
-        frames.length = base;
-        threw = true;
-        arg = error;
-        r = SUSPEND;
-      }
-      if (!threw && r.done !== true) {
-        // Suspended. Adopt frames of async fns that started inline and suspended: innermost on top.
-        if (frames.length > base) {
-          for (let i = frames.length - 1; i >= base; i--) this.push(frames[i]!);
-          frames.length = base;
-        }
-        if (r !== SUSPEND) {
-          mode = THROW;
-          arg = yieldedValueError(r.value);
-          continue;
-        }
-        this.mode = current.returnPending && this.depth - 1 === this.cancelIdx ? RETURN : NEXT;
-        return PENDING;
-      }
-      // The top frame finished, by returning (r.value) or throwing (arg).
-      const value = threw ? arg : r.value;
-      if (this.depth - 1 === this.cancelIdx) {
-        // A frame being cancelled finished its cleanup; cancel the frame below it next.
-        if (threw && this.cleanupError === NO_ERROR) this.cleanupError = value;
-        this.pop();
-        this.cancelIdx--;
-        if (this.top === null) {
-          this.state = DONE;
-          return CANCELLED;
-        }
-        mode = RETURN;
-        arg = undefined;
-        continue;
-      }
-      this.pop();
-      if (this.top === null) {
-        this.state = DONE;
-        if (threw) throw value;
-        return value;
-      }
-      mode = threw ? THROW : NEXT;
-      arg = value;
-    }
-  }
-
-  private push(gen: Gen): void {
-    if (this.below === null) this.below = [];
-    this.below.push(this.top!);
-    this.top = gen;
-  }
-
-  private pop(): void {
-    const below = this.below;
-    this.top = below === null || below.length === 0 ? null : below.pop()!;
-  }
 }
 
 function misuse(state: number): Error {
-  if (state === INLINE) return new Error("this async fn future is already being awaited by another task or future");
+  if (state === INLINE)
+    return new Error("this async fn future is already being awaited by another task or future");
   return new Error(
-    "an async fn future was polled after it completed or was cancelled. A future is single-use: " +
-      "call the async fn again to get a new one.",
-  );
-}
-
-function yieldedValueError(value: unknown): TypeError {
-  if (value !== null && typeof (value as PromiseLike<unknown>)?.then === "function") {
-    return new TypeError(
-      "a task's generator yielded a Promise. pollux never awaits promises implicitly: use " +
-        "`yield* fromPromise(() => promise)`.",
-    );
-  }
-  if (isFuture(value)) {
-    return new TypeError(
-      `a task's generator yielded a future (${describeFuture(value)}) with \`yield\`; await it with \`yield*\` (note the star).`,
-    );
-  }
-  return new TypeError(
-    `a task's generator yielded ${typeof value === "string" ? JSON.stringify(value) : String(value)}; inside pollux ` +
-      "tasks, await futures with `yield* future` and never `yield` a value.",
+    "an async fn future was polled after it completed, was cancelled or was spawned. A future is " +
+      "single-use: call the async fn again to get a new one.",
   );
 }
 
@@ -331,13 +217,14 @@ export function asyncFn<A extends unknown[], T>(
   }
   return function (this: unknown) {
     // biome-ignore lint/complexity/noArguments: `arguments` with apply is not materialized by V8
-    return new AsyncFnFuture<T>((body as (...a: unknown[]) => Gen).apply(this, arguments as never) as never);
+    return new AsyncFnFuture<T>((body as (...a: unknown[]) => Gen).apply(this, arguments as never) as Gen);
   } as (...args: A) => AsyncFnFuture<T>;
 }
 
 /** Name a value in an error message. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (typeof value === "function") return `a plain function${value.name ? ` (${value.name})` : ""}`;
   if (typeof value === "object") {
     if (typeof (value as PromiseLike<unknown>).then === "function") return "a Promise";

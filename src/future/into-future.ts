@@ -6,18 +6,22 @@ import { AsyncFnFuture, describeValue, isGeneratorFunction } from "./async-fn.js
 import { type Future, isFuture } from "./future.js";
 
 /** Anything that can be awaited or spawned: a future, a generator, or a generator function. */
-export type IntoFuture<T> = Future<T> | Generator<unknown, T, unknown> | (() => Generator<unknown, T, unknown>);
+export type IntoFuture<T> =
+  | Future<T>
+  | Generator<unknown, T, unknown>
+  | (() => Generator<unknown, T, unknown>);
 
 /** The output type of an {@link IntoFuture}. */
-export type IntoOutput<F> = F extends Future<infer T>
-  ? T
-  : F extends Generator<unknown, infer T, unknown>
+export type IntoOutput<F> =
+  F extends Future<infer T>
     ? T
-    : F extends () => Generator<unknown, infer T, unknown>
+    : F extends Generator<unknown, infer T, unknown>
       ? T
-      : never;
+      : F extends () => Generator<unknown, infer T, unknown>
+        ? T
+        : never;
 
-function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+export function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
   return (
     typeof value === "object" &&
     value !== null &&

@@ -24,6 +24,7 @@ export class PollFn<T> extends FutureBase<T> {
  * });
  */
 export function pollFn<T>(fn: (cx: Context) => Poll<T>): PollFn<T> {
-  if (typeof fn !== "function") throw new TypeError(`pollFn expects a function (cx) => Poll<T>; got ${typeof fn}.`);
+  if (typeof fn !== "function")
+    throw new TypeError(`pollFn expects a function (cx) => Poll<T>; got ${typeof fn}.`);
   return new PollFn(fn);
 }

@@ -15,14 +15,17 @@
  *   If a `run()` is waiting and no driver, timer, promise or IO can wake anything, the runtime
  *   reports a `DeadlockError` instead of letting Node exit silently.
  */
+import { AsyncFnFuture } from "../future/async-fn.js";
+import type { Gen } from "../future/frames.js";
 import type { Future } from "../future/future.js";
 import { describeFuture } from "../future/future.js";
-import { type IntoFuture, intoFuture } from "../future/into-future.js";
+import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.js";
 import { type Context, PENDING } from "../future/poll.js";
 import { label } from "../task/join-error.js";
-import { CANCELLED, FAILED, OBSERVED, OK, Task } from "../task/task.js";
+import { CANCELLED, FAILED, OK, Task } from "../task/task.js";
 import { current } from "./current.js";
 import { DeadlockError } from "./deadlock.js";
+import { newResources, type ResourceSnapshot, snapshotResources } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
 import { RunQueue } from "./run-queue.js";
 
@@ -124,6 +127,10 @@ export class Runtime {
   private unobserved: Task<unknown>[] = [];
   private waiters = 0;
   private deadlockCheckScheduled = false;
+  /** Node handles alive when the first `run()` started waiting (see `liveness.ts`). */
+  private baseline: ResourceSnapshot | null = null;
+  /** Back-off of re-checks while only foreign Node handles could still wake a task. */
+  private recheckMs = 0;
   private deadlock: DeadlockError | null = null;
   private state: "open" | "shutting-down" | "closed" = "open";
   private shutdownPromise: Promise<void> | null = null;
@@ -135,7 +142,9 @@ export class Runtime {
     }
     for (const key of Object.keys(options)) {
       if (!OPTION_KEYS.has(key)) {
-        throw new TypeError(`unknown Runtime option "${key}"; known options: ${[...OPTION_KEYS].join(", ")}.`);
+        throw new TypeError(
+          `unknown Runtime option "${key}"; known options: ${[...OPTION_KEYS].join(", ")}.`,
+        );
       }
     }
     this.budget = positiveInt("budget", options.budget, 128);
@@ -165,13 +174,19 @@ export class Runtime {
     if (name !== undefined && typeof name !== "string") {
       throw new TypeError(`spawn option name must be a string; got ${typeof name}.`);
     }
-    const task = this.spawnTask(intoFuture(future), name);
+    const task = this.spawnTask(future, name);
     if (this.state === "shutting-down") task.abort();
     return task;
   }
 
-  private spawnTask<T>(future: Future<T>, name: string | undefined): Task<T> {
-    const task = new Task<T>(this, this.nextId++, name, future);
+  private spawnTask<T>(future: IntoFuture<T>, name: string | undefined): Task<T> {
+    // A task drives a generator's frames itself: no AsyncFnFuture object per task.
+    let gen: Gen | null = null;
+    if (future instanceof AsyncFnFuture) gen = future.takeGenerator();
+    else if (isGenerator(future)) gen = future;
+    const fut = gen === null ? intoFuture(future) : null;
+    if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
+    const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
     this.counters.tasksSpawned++;
     this.alive++;
     const head = this.liveHead;
@@ -189,12 +204,16 @@ export class Runtime {
    */
   run<T>(main: IntoFuture<T>, options?: SpawnOptions): Promise<T> {
     const task = this.spawn(intoFuture(main, "run"), { name: options?.name ?? "main" });
-    task.flags |= OBSERVED;
+    task.markObserved();
+    if (this.waiters === 0) {
+      this.baseline = snapshotResources();
+      process.on("beforeExit", this.onBeforeExit);
+    }
     this.waiters++;
     return new Promise<T>((resolve, reject) => {
       task.joinWaker = {
         wake: () => {
-          this.waiters--;
+          if (--this.waiters === 0) process.off("beforeExit", this.onBeforeExit);
           if (this.deadlock !== null) reject(this.deadlock);
           else if (task.outcome === OK) resolve(task.result as T);
           else if (task.outcome === FAILED) reject(task.result);
@@ -211,6 +230,7 @@ export class Runtime {
   shutdown(): Promise<void> {
     if (this.shutdownPromise !== null) return this.shutdownPromise;
     this.state = "shutting-down";
+    if (this.waiters === 0) this.baseline = snapshotResources();
     this.shutdownPromise = new Promise<void>((resolve) => {
       this.shutdownResolve = resolve;
     });
@@ -346,7 +366,7 @@ export class Runtime {
   }
 
   private idle(): void {
-    if (this.time !== null && this.time.onIdle()) return;
+    if (this.time?.onIdle()) return;
     if ((this.waiters > 0 || this.state === "shutting-down") && !this.deadlockCheckScheduled) {
       this.deadlockCheckScheduled = true;
       // One macrotask later: promise callbacks already queued get to run and wake tasks first.
@@ -365,10 +385,36 @@ export class Runtime {
     );
   }
 
+  private readonly idleRecheck = (): void => {
+    if (this.isQuiescent()) this.idle();
+  };
+
   private readonly checkDeadlock = (): void => {
     this.deadlockCheckScheduled = false;
     if (!this.isQuiescent() || this.alive === 0) return;
-    if (this.time !== null && this.time.onIdle()) return;
+    if (this.time?.onIdle()) return;
+    if (this.baseline !== null && newResources(this.baseline).length > 0) {
+      // A Node handle created since run() started may still wake a task: look again later,
+      // without keeping the process alive ourselves.
+      this.recheckMs = Math.min(Math.max(this.recheckMs * 2, 10), 1000);
+      setTimeout(this.idleRecheck, this.recheckMs).unref();
+      return;
+    }
+    this.recheckMs = 0;
+    this.declareDeadlock();
+  };
+
+  /**
+   * Backstop: Node is about to exit (nothing at all is alive) while a `run()` still waits. This
+   * catches what the check above deferred because of foreign handles that then went away.
+   */
+  private readonly onBeforeExit = (): void => {
+    // Nothing is alive in Node, so no timer, IO or pending promise can settle any more.
+    const runnable = this.running !== null || this.lifo !== null || this.queue.length > 0 || this.drainScheduled;
+    if (this.waiters > 0 && !runnable && this.alive > 0) this.declareDeadlock();
+  };
+
+  private declareDeadlock(): void {
     const tasks = [];
     for (let t = this.liveHead; t !== null; t = t.nextLive) {
       tasks.push({ id: t.id, name: t.name, label: t.label, awaits: describeFuture(t.awaiting) });
@@ -386,7 +432,7 @@ export class Runtime {
       // Cancel everything so `finally` blocks run; the waiting run() calls reject with the report.
       void this.shutdown();
     }
-  };
+  }
 
   // --- internal: task lifecycle ---
 
@@ -398,7 +444,7 @@ export class Runtime {
     else c.tasksCancelled++;
     if (
       (task.outcome === FAILED || (task.outcome === CANCELLED && task.result !== undefined)) &&
-      (task.flags & OBSERVED) === 0
+      !task.observed
     ) {
       this.unobserved.push(task);
     }
@@ -425,14 +471,15 @@ export class Runtime {
     const list = this.unobserved;
     this.unobserved = [];
     for (const task of list) {
-      if ((task.flags & OBSERVED) !== 0) continue;
+      if (task.observed) continue;
       this.reportError(task.outcome === FAILED ? task.result : task.joinError(), task);
     }
   }
 
   /** @internal report an error nobody else will see. */
   reportError(error: unknown, context: TaskInfo | string): void {
-    const info = typeof context === "string" ? { id: 0, name: context } : { id: context.id, name: context.name };
+    const info =
+      typeof context === "string" ? { id: 0, name: context } : { id: context.id, name: context.name };
     try {
       this.onTaskError(error, info);
     } catch (hookError) {

@@ -11,7 +11,8 @@
  * polled) -> IDLE or COMPLETE. A wake while RUNNING sets NOTIFIED and the task is re-queued behind
  * the others when its poll returns (a self-wake never re-enters the poll).
  */
-import { FutureBase, type Future } from "../future/future.js";
+import { FrameDriver, type Gen, NO_ERROR } from "../future/frames.js";
+import type { Future } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { current } from "../runtime/current.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -23,15 +24,19 @@ export const SCHEDULED = 1;
 export const RUNNING = 2;
 export const COMPLETE = 3;
 
-const NOTIFIED = 1;
-const ABORT = 2;
-const CANCELLING = 4;
-/** Someone awaits (or awaited) the JoinHandle, so a failure is not reported as unobserved. */
-export const OBSERVED = 8;
-
 export const OK = 0;
 export const FAILED = 1;
 export const CANCELLED = 2;
+
+// `bits` packs, to keep a task small (Node has no pointer compression: every field is 8 bytes):
+// state in bits 0-1, outcome in bits 2-3, flags above.
+const STATE = 3;
+const OUTCOME_SHIFT = 2;
+const NOTIFIED = 16;
+const ABORT = 32;
+const CANCELLING = 64;
+/** Someone awaits (or awaited) the JoinHandle, so a failure is not reported as unobserved. */
+export const OBSERVED = 128;
 
 /**
  * Awaitable handle to a spawned task. `yield* handle` returns the task's output or throws a
@@ -52,16 +57,16 @@ export interface JoinHandle<T> extends Future<T> {
   isFinished(): boolean;
 }
 
-export class Task<T> extends FutureBase<T> implements JoinHandle<T>, Waker, Context {
-  state = SCHEDULED;
-  flags = 0;
-  outcome = OK;
-  /** Output, error, or cleanup error, depending on `outcome`. */
-  result: unknown = undefined;
+export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Context {
+  /**
+   * Once complete: the output, the error, or the cleanup error, depending on `outcome`. While
+   * live: the outermost future that returned PENDING in the last poll (what the task awaits),
+   * sharing the field to keep tasks small.
+   */
+  result: unknown = null;
+  /** The root future, or null when the task drives a generator's frames itself. */
   future: Future<T> | null;
   joinWaker: Waker | null = null;
-  /** The outermost future that returned PENDING in the last poll. */
-  awaiting: object | null = null;
   prevLive: Task<unknown> | null = null;
   nextLive: Task<unknown> | null = null;
 
@@ -69,10 +74,24 @@ export class Task<T> extends FutureBase<T> implements JoinHandle<T>, Waker, Cont
     readonly runtime: Runtime,
     readonly id: number,
     readonly name: string | undefined,
-    future: Future<T>,
+    future: Future<T> | null,
+    generator: Gen | null,
   ) {
-    super();
+    super(generator, SCHEDULED);
     this.future = future;
+  }
+
+  /** What the task is suspended on (for deadlock reports and the console); null once complete. */
+  get awaiting(): object | null {
+    return (this.bits & STATE) === COMPLETE ? null : (this.result as object | null);
+  }
+
+  get state(): number {
+    return this.bits & STATE;
+  }
+
+  get outcome(): number {
+    return (this.bits >> OUTCOME_SHIFT) & 3;
   }
 
   /** Context: a task is its own waker. */
@@ -81,69 +100,77 @@ export class Task<T> extends FutureBase<T> implements JoinHandle<T>, Waker, Cont
   }
 
   wake(): void {
-    const state = this.state;
+    const state = this.bits & STATE;
     const rt = this.runtime;
     if (state === IDLE) {
       if (rt.running !== null) rt.counters.wakesInside++;
       else rt.counters.wakesOutside++;
-      this.state = SCHEDULED;
+      this.bits = (this.bits & ~STATE) | SCHEDULED;
       rt.schedule(this as Task<unknown>);
     } else if (state === RUNNING) {
       rt.counters.selfWakes++;
-      this.flags |= NOTIFIED;
+      this.bits |= NOTIFIED;
     }
     // SCHEDULED: already queued. COMPLETE: nothing to do.
   }
 
-  /** Poll the task's future once. Called by the runtime's drain loop only. */
+  /** Poll the task once. Called by the runtime's drain loop only. */
   run(): void {
     const rt = this.runtime;
-    this.state = RUNNING;
+    this.bits = (this.bits & ~STATE) | RUNNING;
     current.cx = this;
     current.budget = rt.budget;
     current.lastPending = null;
     let out: unknown;
     try {
-      out = (this.flags & ABORT) === 0 ? this.future!.poll(this) : this.pollCancellation();
+      if ((this.bits & ABORT) !== 0) out = this.pollCancellation();
+      else if (this.future === null) out = this.driveFrames();
+      else out = this.future.poll(this);
     } catch (error) {
       current.cx = null;
-      if ((this.flags & CANCELLING) !== 0) this.complete(CANCELLED, error);
-      else this.complete(FAILED, error);
+      this.complete((this.bits & CANCELLING) !== 0 ? CANCELLED : FAILED, error);
       return;
     }
     current.cx = null;
     if (out !== PENDING) {
-      if ((this.flags & CANCELLING) !== 0) this.complete(CANCELLED, undefined);
+      if ((this.bits & CANCELLING) !== 0) this.complete(CANCELLED, undefined);
       else this.complete(OK, out);
       return;
     }
-    this.awaiting = current.lastPending;
+    this.result = current.lastPending;
     // An abort requested during this poll takes effect now, at the suspension.
-    if ((this.flags & (ABORT | CANCELLING)) === ABORT) this.flags |= NOTIFIED;
-    if ((this.flags & NOTIFIED) !== 0) {
-      this.flags &= ~NOTIFIED;
-      this.state = SCHEDULED;
+    if ((this.bits & (ABORT | CANCELLING)) === ABORT) this.bits |= NOTIFIED;
+    if ((this.bits & NOTIFIED) !== 0) {
+      this.bits = (this.bits & ~(STATE | NOTIFIED)) | SCHEDULED;
       rt.requeue(this as Task<unknown>);
     } else {
-      this.state = IDLE;
+      this.bits &= ~STATE; // IDLE
     }
   }
 
-  /** Drive the future's cancellation; returns PENDING while async cleanup is in progress. */
+  /** Drive cancellation; PENDING while async cleanup (a `finally` that awaits) is in progress. */
   private pollCancellation(): unknown {
-    this.flags |= CANCELLING;
-    const fut = this.future!;
+    const fut = this.future;
+    if ((this.bits & CANCELLING) === 0) {
+      this.bits |= CANCELLING;
+      if (fut === null && this.beginUnwind()) return undefined;
+    }
+    if (fut === null) {
+      if (this.driveFrames() === PENDING) return PENDING;
+      const error = this.takeCleanupError();
+      if (error !== NO_ERROR) throw error;
+      return undefined;
+    }
     if (fut.pollCancel !== undefined) return fut.pollCancel(this) ? undefined : PENDING;
     fut.cancel?.();
     return undefined;
   }
 
   complete(outcome: number, result: unknown): void {
-    this.state = COMPLETE;
-    this.outcome = outcome;
+    this.bits = (this.bits & ~(STATE | (3 << OUTCOME_SHIFT))) | COMPLETE | (outcome << OUTCOME_SHIFT);
     this.result = result;
     this.future = null;
-    this.awaiting = null;
+    this.top = null;
     this.runtime.taskCompleted(this as Task<unknown>);
     const waker = this.joinWaker;
     if (waker !== null) {
@@ -153,24 +180,28 @@ export class Task<T> extends FutureBase<T> implements JoinHandle<T>, Waker, Cont
   }
 
   abort(): void {
-    if (this.state === COMPLETE || (this.flags & ABORT) !== 0) return;
-    this.flags |= ABORT;
-    if (this.state === IDLE) this.wake();
+    if ((this.bits & STATE) === COMPLETE || (this.bits & ABORT) !== 0) return;
+    this.bits |= ABORT;
+    if ((this.bits & STATE) === IDLE) this.wake();
   }
 
   isFinished(): boolean {
-    return this.state === COMPLETE;
+    return (this.bits & STATE) === COMPLETE;
   }
 
-  get isCancelling(): boolean {
-    return (this.flags & CANCELLING) !== 0;
+  get observed(): boolean {
+    return (this.bits & OBSERVED) !== 0;
+  }
+
+  markObserved(): void {
+    this.bits |= OBSERVED;
   }
 
   // --- JoinHandle: awaiting the task ---
 
   poll(cx: Context): Poll<T> {
-    if (this.state === COMPLETE) {
-      this.flags |= OBSERVED;
+    if ((this.bits & STATE) === COMPLETE) {
+      this.bits |= OBSERVED;
       if (this.outcome === OK) return this.result as T;
       throw this.joinError();
     }
@@ -182,16 +213,16 @@ export class Task<T> extends FutureBase<T> implements JoinHandle<T>, Waker, Cont
       );
     }
     if (!pollProceed(cx)) return PENDING;
-    this.flags |= OBSERVED;
+    this.bits |= OBSERVED;
     this.joinWaker = cx.waker;
     return PENDING;
   }
 
   /** The awaiting future was dropped: stop waking it, and report a later failure as unobserved. */
   override cancel(): void {
-    if (this.state !== COMPLETE) {
+    if ((this.bits & STATE) !== COMPLETE) {
       this.joinWaker = null;
-      this.flags &= ~OBSERVED;
+      this.bits &= ~OBSERVED;
     }
   }
 
