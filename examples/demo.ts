@@ -4,7 +4,17 @@
  *
  *   npm run demo
  */
-import { asyncFn, type Context, FutureBase, PENDING, type Poll, Runtime, spawn, type Waker, yieldNow } from "pollux";
+import {
+  asyncFn,
+  type Context,
+  FutureBase,
+  PENDING,
+  type Poll,
+  Runtime,
+  spawn,
+  type Waker,
+  yieldNow,
+} from "pollux";
 
 /** A one-slot mailbox: the smallest useful leaf future. put() wakes the task waiting in take(). */
 class Mailbox<T> {
@@ -44,7 +54,12 @@ class Take<T> extends FutureBase<T> {
   }
 }
 
-const player = asyncFn(function* (name: string, inbox: Mailbox<number>, outbox: Mailbox<number>, rounds: number) {
+const player = asyncFn(function* (
+  name: string,
+  inbox: Mailbox<number>,
+  outbox: Mailbox<number>,
+  rounds: number,
+) {
   let last = 0;
   for (let i = 0; i < rounds; i++) {
     last = yield* inbox.take();

@@ -15,6 +15,12 @@ export class Counters {
   budgetYields = 0;
   /** Times the drain loop stopped after `eventInterval` polls to let Node run timers and IO. */
   eventLoopYields = 0;
+  /** pollux/time: timers put in the wheel (a `reset` of a registered timer moves it, not counted). */
+  timersRegistered = 0;
+  /** pollux/time: timers that reached their deadline in the wheel. */
+  timersFired = 0;
+  /** pollux/time: timers taken out of the wheel before their deadline (cancel, drop, timeout won). */
+  timersCancelled = 0;
   /** Opt-in (`instrument: true`): total time spent inside task polls, in milliseconds. */
   busyMs = 0;
   /** Opt-in: task polls that took longer than `slowPollMs`. */
@@ -39,6 +45,14 @@ export interface RuntimeMetrics {
   readonly queueDepth: number;
   /** Wake sources that can still fire: pending promises, timers, IO handles. */
   readonly pendingSources: number;
+  /** Timers put in the timer wheel (`sleep`, `timeout`, `interval` ticks that had to wait). */
+  readonly timersRegistered: number;
+  /** Timers that reached their deadline. */
+  readonly timersFired: number;
+  /** Timers removed before their deadline: the awaiting future was dropped or a timeout's inner future won. */
+  readonly timersCancelled: number;
+  /** Timers in the wheel right now: registered − fired − cancelled. */
+  readonly timersPending: number;
   readonly busyMs: number;
   readonly slowPolls: number;
 }

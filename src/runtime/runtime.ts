@@ -256,6 +256,12 @@ export class Runtime {
       eventLoopYields: c.eventLoopYields,
       queueDepth: this.queue.length + (this.lifo === null ? 0 : 1),
       pendingSources: this.sources,
+      // pollux/time: registrations move out of the wheel only by firing or cancelling, so the
+      // wheel's size is derived rather than counted on the hot path.
+      timersRegistered: c.timersRegistered,
+      timersFired: c.timersFired,
+      timersCancelled: c.timersCancelled,
+      timersPending: c.timersRegistered - c.timersFired - c.timersCancelled,
       busyMs: c.busyMs,
       slowPolls: c.slowPolls,
     };
@@ -365,7 +371,16 @@ export class Runtime {
     if (took > this.slowPollMs) this.counters.slowPolls++;
   }
 
-  private idle(): void {
+  /**
+   * @internal true when no task is running or runnable. The paused clock (pollux/time) moves only
+   * then; a timer callback that woke nothing runnable calls `idle()` so deadlocks are still seen.
+   */
+  isIdle(): boolean {
+    return this.running === null && this.lifo === null && this.queue.length === 0;
+  }
+
+  /** @internal the run queue emptied: let drivers act, else schedule a deadlock check. */
+  idle(): void {
     if (this.time?.onIdle()) return;
     if ((this.waiters > 0 || this.state === "shutting-down") && !this.deadlockCheckScheduled) {
       this.deadlockCheckScheduled = true;
@@ -410,7 +425,8 @@ export class Runtime {
    */
   private readonly onBeforeExit = (): void => {
     // Nothing is alive in Node, so no timer, IO or pending promise can settle any more.
-    const runnable = this.running !== null || this.lifo !== null || this.queue.length > 0 || this.drainScheduled;
+    const runnable =
+      this.running !== null || this.lifo !== null || this.queue.length > 0 || this.drainScheduled;
     if (this.waiters > 0 && !runnable && this.alive > 0) this.declareDeadlock();
   };
 

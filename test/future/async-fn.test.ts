@@ -9,11 +9,10 @@ const fail = asyncFn(function* (message: string) {
   throw new Error(message);
 });
 
-const nest = asyncFn(function* (depth: number, leaf: () => Generator<unknown, number, unknown>): Generator<
-  unknown,
-  number,
-  unknown
-> {
+const nest = asyncFn(function* (
+  depth: number,
+  leaf: () => Generator<unknown, number, unknown>,
+): Generator<unknown, number, unknown> {
   if (depth === 0) return yield* leaf();
   return yield* nest(depth - 1, leaf);
 });
@@ -56,7 +55,10 @@ describe("errors through nested async fns", () => {
       throw original;
     });
     const caught = await run(function* () {
-      const h = spawn(nest(5, () => thrower()), { name: "worker" });
+      const h = spawn(
+        nest(5, () => thrower()),
+        { name: "worker" },
+      );
       try {
         yield* h;
       } catch (e) {
@@ -171,6 +173,7 @@ describe("cancellation runs finally blocks", () => {
       try {
         yield* new Trigger<void>();
       } finally {
+        // biome-ignore lint/correctness/noUnsafeFinally: the test is about a finally that throws
         throw new Error("cleanup failed");
       }
     });
@@ -192,7 +195,7 @@ describe("cancellation runs finally blocks", () => {
       }
     });
     expect(err?.cancelled).toBe(true);
-    expect((err?.cause as Error).message).toBe("cleanup failed");
+    expect((err!.cause as Error).message).toBe("cleanup failed");
     expect(log).toEqual(["outer finally"]);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { AsyncFnFuture, asyncFn, type Future, fromPromise, pollFn, ready } from "../../src/future/index.js";
+import {
+  type AsyncFnFuture,
+  asyncFn,
+  type Future,
+  fromPromise,
+  pollFn,
+  ready,
+} from "../../src/future/index.js";
 import { PENDING } from "../../src/future/poll.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { spawn } from "../../src/task/index.js";

@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 
 const fixture = fileURLToPath(new URL("../fixtures/run-main.mjs", import.meta.url));
 
-function start(mode: string): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+function start(mode: string): {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [fixture, mode], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

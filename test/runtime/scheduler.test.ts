@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Context, FutureBase, fromPromise, PENDING, type Poll, type Waker } from "../../src/future/index.js";
+import {
+  type Context,
+  FutureBase,
+  fromPromise,
+  PENDING,
+  type Poll,
+  type Waker,
+} from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { consumeBudget, spawn, yieldNow } from "../../src/task/index.js";
 import { AlwaysReady } from "../helpers.js";
