@@ -355,6 +355,7 @@ export class Runtime {
     current.runtime = prev;
     if (this.unobserved.length > 0) this.reportUnobserved();
     if (this.lifo !== null || queue.length > 0) {
+      if (this.drainScheduled) return; // a report hook woke a task and scheduled a drain already
       this.counters.eventLoopYields++;
       this.drainScheduled = true;
       setImmediate(this.drain);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asyncFn, ready } from "../../src/future/index.js";
+import { asyncFn, type Future, ready } from "../../src/future/index.js";
 import { run } from "../../src/runtime/index.js";
 import { JoinError, spawn, yieldNow } from "../../src/task/index.js";
 import { Trigger } from "../helpers.js";
@@ -11,7 +11,7 @@ const fail = asyncFn(function* (message: string) {
 
 const nest = asyncFn(function* (
   depth: number,
-  leaf: () => Generator<unknown, number, unknown>,
+  leaf: () => Future<number>,
 ): Generator<unknown, number, unknown> {
   if (depth === 0) return yield* leaf();
   return yield* nest(depth - 1, leaf);
@@ -86,13 +86,12 @@ describe("errors through nested async fns", () => {
 
 describe("frame stack (trampolining)", () => {
   it("suspending 2,000 async fns deep works and returns through every level", async () => {
-    const out = await run(
-      nest(2000, function* () {
-        yield* yieldNow();
-        yield* yieldNow();
-        return 7;
-      }),
-    );
+    const leaf = asyncFn(function* () {
+      yield* yieldNow();
+      yield* yieldNow();
+      return 7;
+    });
+    const out = await run(nest(2000, leaf));
     expect(out).toBe(7);
   });
 
