@@ -44,6 +44,15 @@ describe("runMain (needs `npm run build`: it imports the built package)", () => 
     expect(p.err()).toMatch(/interrupted; cancelling main/);
   });
 
+  it("a second Ctrl-C exits at once, even while cleanup is still running", async () => {
+    const p = start("stubborn");
+    await waitFor(() => p.out().includes("ready"));
+    p.child.kill("SIGINT");
+    await waitFor(() => p.out().includes("cleanup started"));
+    p.child.kill("SIGINT");
+    expect(await p.exit).toBe(130);
+  });
+
   it("a main that waits on something nothing can settle is reported, not a silent exit", async () => {
     const p = start("silent-hang");
     expect(await p.exit).toBe(1);
