@@ -10,14 +10,28 @@ export {
   type Context,
   type Future,
   FutureBase,
+  FuturesUnordered,
   fromPromise,
+  join,
+  joinAll,
   PENDING,
   type Poll,
   pending,
   pollFn,
+  race,
   ready,
+  select,
   toPromise,
+  tryJoin,
+  tryJoinAll,
   type Waker,
 } from "./future/index.js";
 export { DeadlockError, Runtime, type RuntimeOptions, run, runMain } from "./runtime/index.js";
-export { JoinError, type JoinHandle, spawn, yieldNow } from "./task/index.js";
+export {
+  CancellationToken,
+  JoinError,
+  type JoinHandle,
+  JoinSet,
+  spawn,
+  yieldNow,
+} from "./task/index.js";

@@ -49,6 +49,13 @@ export type Async<T> = Generator<unknown, T, unknown>;
 /** The output type of a future. */
 export type Output<F> = F extends Future<infer T> ? T : never;
 
+/**
+ * Shared result for "ready": `yield*` reads `done` and `value` immediately and never keeps the
+ * object, so one mutable object serves every await (saves an allocation per await). Its `value`
+ * keeps the last output reachable until the next await; that is one reference, not a leak.
+ */
+const READY: { done: true; value: unknown } = { done: true, value: undefined };
+
 /** Shared result for "this generator is suspended": allocation-free, passed through by `yield*`. */
 export const SUSPEND: IteratorYieldResult<unknown> = Object.freeze({ done: false, value: PENDING }) as never;
 
@@ -101,7 +108,8 @@ export abstract class FutureBase<T> implements Future<T> {
       current.returnPending = false;
       return SUSPEND;
     }
-    return { done: true, value: out };
+    READY.value = out;
+    return READY as IteratorReturnResult<T>;
   }
 
   /** @internal iterator protocol: the awaiting generator is being cancelled. */

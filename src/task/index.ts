@@ -3,8 +3,11 @@
  *
  * @module
  */
+export { CancellationToken, RunUntilCancelled, WaitForCancellation } from "./cancellation-token.js";
 export { consumeBudget, pollProceed } from "./coop.js";
 export { JoinError } from "./join-error.js";
+export { type AbortHandle, JoinNext, JoinSet, JoinSetShutdown } from "./join-set.js";
 export { spawn } from "./spawn.js";
 export type { JoinHandle } from "./task.js";
+export { TaskLocal, TaskLocalScope, taskLocal } from "./task-local.js";
 export { yieldNow } from "./yield-now.js";

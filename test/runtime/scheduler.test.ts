@@ -145,8 +145,8 @@ describe("cooperative budget", () => {
 });
 
 describe("event loop integration", () => {
-  it("after eventInterval polls the runtime lets Node's timers and IO run", async () => {
-    const rt = new Runtime({ eventInterval: 4 });
+  it("with yieldAfterMs: 0, every eventInterval polls the runtime lets Node's timers and IO run", async () => {
+    const rt = new Runtime({ eventInterval: 4, yieldAfterMs: 0 });
     let immediateRan = false;
     let pollsBeforeImmediate = -1;
     await rt.run(function* () {
@@ -181,6 +181,24 @@ describe("event loop integration", () => {
     const after = rt.metrics();
     expect(after.wakesOutside - before.wakesOutside).toBe(10);
     expect(after.eventLoopYields).toBe(0);
+    await rt.shutdown();
+  });
+  it("by default, busy tasks yield to Node's event loop at least every few milliseconds", async () => {
+    const rt = new Runtime();
+    const gaps: number[] = [];
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }, 1);
+    await rt.run(function* () {
+      const until = performance.now() + 60;
+      while (performance.now() < until) yield* yieldNow();
+    });
+    clearInterval(timer);
+    expect(gaps.length).toBeGreaterThan(5); // a starved timer would not have fired at all
+    expect(rt.metrics().eventLoopYields).toBeGreaterThan(5);
     await rt.shutdown();
   });
 });

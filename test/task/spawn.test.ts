@@ -331,6 +331,9 @@ describe("run and shutdown", () => {
   it("bad runtime options are rejected with the option named", () => {
     expect(() => new Runtime({ budget: 0 })).toThrow(/budget must be a positive integer; got 0/);
     expect(() => new Runtime({ eventInterval: 1.5 })).toThrow(/eventInterval/);
+    expect(() => new Runtime({ yieldAfterMs: -1 })).toThrow(
+      /yieldAfterMs must be a finite number >= 0; got -1/,
+    );
     expect(() => new Runtime({ clock: "fast" as never })).toThrow(/clock must be "real" or "paused"/);
     expect(() => new Runtime({ budgit: 1 } as never)).toThrow(/unknown Runtime option "budgit"/);
   });

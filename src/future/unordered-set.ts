@@ -1,0 +1,123 @@
+/**
+ * `UnorderedSet`: the engine of `FuturesUnordered` and `bufferUnordered`: a growable set of
+ * futures polled on one task, yielding outputs in completion order.
+ *
+ * Members live in an array (swap-remove keeps removal O(1)); each has a `Child` node as its waker.
+ * A pushed future is put on the ready queue so the next `pollNext` polls it once; after that a
+ * member is polled only when its waker fired. `pollNext` walks the woken chain and returns at the
+ * first output, putting the unvisited rest of the chain back at the front of the queue, so each
+ * wake costs O(1) whatever the size of the set. Members woken while the chain is walked wait for
+ * the next call, so a member that wakes itself cannot make one call spin.
+ *
+ * It is not a future and not a stream by itself (no adapters), which lets `stream/stream.ts` use it
+ * without an import cycle with `FuturesUnordered`.
+ */
+
+import { current } from "../runtime/current.js";
+import { END, type End } from "../stream/poll-next.js";
+import { Child, DONE, enqueueQuiet, LIVE, putBack, ReadyQueue, reportDropped } from "./child-waker.js";
+import type { Future } from "./future.js";
+import { type Context, PENDING, type Poll } from "./poll.js";
+
+export class UnorderedSet<T> {
+  private readonly q = new ReadyQueue();
+  private live: Child[] = [];
+
+  get size(): number {
+    return this.live.length;
+  }
+
+  /**
+   * Add a member; the next `pollNext` polls it. Wakes whoever last polled the set, unless that is
+   * the code pushing now (same context): it polls the set again before it can wait on it.
+   */
+  push(future: Future<T>): void {
+    const node = this.add(future);
+    const cx = current.cx;
+    if (cx !== null && cx.waker === this.q.waker) enqueueQuiet(this.q, node);
+    else node.wake();
+  }
+
+  /** Add a member without waking anyone: for owners about to call `pollNext` themselves. */
+  pushQuiet(future: Future<T>): void {
+    enqueueQuiet(this.q, this.add(future));
+  }
+
+  private add(future: Future<T>): Child {
+    const live = this.live;
+    const node = new Child(this.q, future, live.length);
+    live.push(node);
+    return node;
+  }
+
+  /** The next output in completion order; END when the set is empty; throws a member's error. */
+  pollNext(cx: Context): Poll<T | End> {
+    const q = this.q;
+    q.waker = cx.waker;
+    if (this.live.length === 0) {
+      q.head = q.tail = null; // only members that finished can be left on it
+      return END;
+    }
+    let node = q.head;
+    const tail = q.tail;
+    q.head = q.tail = null;
+    while (node !== null) {
+      const next: Child | null = node.nextReady;
+      node.nextReady = null;
+      node.queued = false;
+      if (node.state === LIVE) {
+        let out: unknown;
+        try {
+          out = node.future!.poll(node);
+        } catch (e) {
+          this.remove(node);
+          putBack(q, next, tail);
+          throw e;
+        }
+        if (out !== PENDING) {
+          this.remove(node);
+          putBack(q, next, tail);
+          return out as T;
+        }
+      }
+      node = next;
+    }
+    return PENDING;
+  }
+
+  private remove(node: Child): void {
+    node.state = DONE;
+    node.future = null;
+    const live = this.live;
+    const last = live.pop()!;
+    if (last !== node) {
+      live[node.index] = last;
+      last.index = node.index;
+    }
+  }
+
+  /** Cancel every member (synchronous drop; async fn cleanup continues on a detached task). */
+  cancelAll(): void {
+    const live = this.live;
+    this.live = [];
+    const q = this.q;
+    q.head = q.tail = null;
+    q.waker = null;
+    for (const node of live) {
+      const f = node.future!;
+      node.state = DONE;
+      node.future = null;
+      node.queued = false;
+      node.nextReady = null;
+      try {
+        f.cancel?.();
+      } catch (e) {
+        reportDropped(e, "FuturesUnordered: cancelling a member threw");
+      }
+    }
+  }
+
+  describe(): string {
+    return `${this.live.length} futures`;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * `pollux/stream`: asynchronous sequences polled like futures (Rust's `Stream` and `StreamExt`).
+ *
+ * A stream is lazy and pull-based: `pollNext(cx)` yields the next item, `END`, or `PENDING`.
+ * Inside a task, `yield* stream.next()` awaits the next item (`undefined` at the end). Adapters
+ * (`map`, `filter`, `take`, `chunks`, `buffered`, `bufferUnordered`, `merge`) run on the consuming
+ * task: `buffered(n)` gives concurrency without spawning. `fromIterable`, `fromAsyncIterable` and
+ * `toAsyncIterable` cross the edge to JavaScript iterables and `for await`.
+ *
+ * @module
+ */
+export { END, type End, type Stream, type StreamItem } from "./poll-next.js";
+export { fromAsyncIterable, fromIterable } from "./sources.js";
+export { Collect, isStream, merge, Next, StreamBase } from "./stream.js";
+export { toAsyncIterable } from "./to-async-iterable.js";

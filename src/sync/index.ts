@@ -1,0 +1,52 @@
+/**
+ * `pollux/sync`: channels and locks for tasks, following Tokio's `tokio::sync`.
+ *
+ * Every primitive is made of leaf futures that register the waiting task's waker and are woken
+ * exactly when they can make progress: no polling loops, no timers, no promises. Waiters are
+ * served first come, first served. Cancelling a waiting operation (aborting its task, losing a
+ * `select`, a `timeout`) removes it from the queue; a lock, permit or slot already granted to it is
+ * handed to the next waiter, so nothing is lost or leaked. Each method's JSDoc states its cancel
+ * safety.
+ *
+ * | need | use |
+ * |---|---|
+ * | a stream of work or results, with backpressure | `mpsc.channel(capacity)` |
+ * | the same from callbacks, without backpressure | `mpsc.unbounded()` |
+ * | one reply | `oneshot()` |
+ * | every value to every listener | `broadcast(capacity)` |
+ * | only the latest value | `watch(initial)` |
+ * | exclusive access across awaits | `Mutex`, `RwLock` |
+ * | at most N at a time | `Semaphore` |
+ * | a bare wake-up signal | `Notify` |
+ * | n tasks meet | `Barrier` |
+ * | lazy one-time initialization | `OnceCell` |
+ *
+ * Guards and permits have `release()` and implement `Symbol.dispose`:
+ * `using guard = yield* mutex.lock();` releases at scope exit, also on error and cancellation.
+ *
+ * @module
+ */
+
+export { Barrier, BarrierWaitResult } from "./barrier.js";
+export { BroadcastReceiver, BroadcastSender, broadcast } from "./broadcast.js";
+export { AcquireError, Lagged, RecvError, SendError } from "./errors.js";
+/**
+ * Multi-producer, single-consumer channels: `mpsc.channel(capacity)` (bounded: `send` waits for
+ * room, FIFO among senders) and `mpsc.unbounded()` (`send` is synchronous). `recv()` resolves
+ * `undefined` once every sender is closed and the buffer is drained.
+ *
+ * @example
+ * const [tx, rx] = mpsc.channel<Job>(64);
+ * spawn(function* () {
+ *   for (let job = yield* rx.recv(); job !== undefined; job = yield* rx.recv()) yield* run(job);
+ * });
+ * yield* tx.send(job);
+ */
+export * as mpsc from "./mpsc.js";
+export { Mutex, MutexGuard } from "./mutex.js";
+export { Notify } from "./notify.js";
+export { OnceCell } from "./once-cell.js";
+export { OneshotReceiver, OneshotSender, oneshot } from "./oneshot.js";
+export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.js";
+export { Semaphore, SemaphorePermit } from "./semaphore.js";
+export { WatchReceiver, WatchSender, watch } from "./watch.js";

@@ -1,0 +1,254 @@
+/**
+ * The unbounded multi-producer, single-consumer channel: `mpsc.unbounded()`.
+ *
+ * HOW: the bounded channel without slots. `send` is synchronous: it pushes onto a growable ring
+ * buffer and wakes the receiver's single waker slot. Nothing ever waits on the sending side, so
+ * there is no sender queue. Memory is bounded only by how fast the receiver drains. A completed
+ * recv future is reused by the next `recv()`, as in the bounded channel.
+ */
+import { FutureBase } from "../future/future.js";
+import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { pollProceed } from "../task/coop.js";
+import { SendError } from "./errors.js";
+import { twoReceivers, undefinedMessage } from "./mpsc-bounded.js";
+import { Ring } from "./ring.js";
+
+/** @internal state shared by the senders and the receiver of one unbounded channel. */
+export class UChan<T> {
+  readonly buf = new Ring<T>(16);
+  senders = 1;
+  rxClosed = false;
+  rxWaker: Waker | null = null;
+  rxWaiter: URecvFuture<T> | null = null;
+
+  wakeReceiver(): void {
+    const w = this.rxWaker;
+    if (w !== null) {
+      this.rxWaker = null;
+      w.wake();
+    }
+  }
+}
+
+class URecvFuture<T> extends FutureBase<T | undefined> {
+  constructor(
+    private readonly chan: UChan<T>,
+    private readonly rx: UnboundedReceiver<T>,
+  ) {
+    super();
+  }
+
+  poll(cx: Context): Poll<T | undefined> {
+    const chan = this.chan;
+    if (chan.buf.length > 0) {
+      if (!pollProceed(cx)) return PENDING;
+      if (chan.rxWaiter === this) {
+        chan.rxWaiter = null;
+        chan.rxWaker = null;
+      }
+      this.rx.spare = this;
+      return chan.buf.shift();
+    }
+    if (chan.senders === 0 || chan.rxClosed) {
+      if (chan.rxWaiter === this) {
+        chan.rxWaiter = null;
+        chan.rxWaker = null;
+      }
+      return undefined;
+    }
+    if (chan.rxWaiter !== this) {
+      if (chan.rxWaiter !== null) throw twoReceivers();
+      chan.rxWaiter = this;
+    }
+    chan.rxWaker = cx.waker;
+    return PENDING;
+  }
+
+  override cancel(): void {
+    const chan = this.chan;
+    if (chan.rxWaiter === this) {
+      chan.rxWaiter = null;
+      chan.rxWaker = null;
+    }
+  }
+
+  override describe(): string {
+    return "mpsc UnboundedReceiver.recv() (channel empty)";
+  }
+}
+
+function closedHandle(what: string): Error {
+  return new Error(
+    `${what} on an UnboundedSender handle that was closed. close() ends this handle; clone() the sender ` +
+      "first if another part of the program still needs to send.",
+  );
+}
+
+/**
+ * The sending half of an {@link unbounded} channel. `send` never waits.
+ *
+ * @example
+ * const [tx, rx] = mpsc.unbounded<string>();
+ * tx.send("log line"); // synchronous
+ */
+export class UnboundedSender<T> {
+  private open = true;
+
+  /** @internal use {@link unbounded}. */
+  constructor(private readonly chan: UChan<T>) {}
+
+  /**
+   * Send `value` now. Synchronous: usable from plain callbacks (event emitters, timers). Throws
+   * {@link SendError} (carrying the value) if the receiver closed the channel.
+   *
+   * Cost: a ring push (the ring doubles when full) and at most one wake; no allocation once the
+   * ring has grown to the channel's peak depth.
+   *
+   * @example
+   * socket.on("data", (chunk) => tx.send(chunk));
+   */
+  send(value: T): void {
+    if (!this.open) throw closedHandle("send()");
+    if (value === undefined) throw undefinedMessage("mpsc UnboundedSender.send");
+    const chan = this.chan;
+    if (chan.rxClosed) throw new SendError(value);
+    chan.buf.push(value);
+    const w = chan.rxWaker;
+    if (w !== null) {
+      chan.rxWaker = null;
+      w.wake();
+    }
+  }
+
+  /**
+   * Another sender for the same channel; the receiver sees the end only when all are closed.
+   *
+   * @example
+   * const logTx = tx.clone();
+   */
+  clone(): UnboundedSender<T> {
+    if (!this.open) throw closedHandle("clone()");
+    this.chan.senders++;
+    return new UnboundedSender(this.chan);
+  }
+
+  /**
+   * Close this handle. When the last one closes, the receiver drains the buffer, then gets
+   * undefined. Idempotent.
+   *
+   * @example
+   * tx.close();
+   */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    const chan = this.chan;
+    if (--chan.senders === 0) chan.wakeReceiver();
+  }
+
+  /** Same as {@link UnboundedSender.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** True once the receiver closed the channel: every later send throws. */
+  isClosed(): boolean {
+    return this.chan.rxClosed;
+  }
+}
+
+/**
+ * The receiving half of an {@link unbounded} channel; one consumer.
+ *
+ * @example
+ * for (let line = yield* rx.recv(); line !== undefined; line = yield* rx.recv()) write(line);
+ */
+export class UnboundedReceiver<T> {
+  /** @internal a completed recv future, reused by the next `recv()` (see mpsc-bounded.ts). */
+  spare: URecvFuture<T> | null = null;
+
+  /** @internal use {@link unbounded}. */
+  constructor(private readonly chan: UChan<T>) {}
+
+  /**
+   * Receive the next message, waiting while none is buffered. Resolves undefined once every
+   * sender is closed (or the receiver closed the channel) and the buffer is drained.
+   *
+   * Cancel safety: cancel-safe; a message is taken only when the future completes.
+   *
+   * Cost: one small future; spends one unit of coop budget per message.
+   *
+   * @example
+   * const line = yield* rx.recv();
+   */
+  recv(): FutureBase<T | undefined> {
+    const f = this.spare;
+    if (f !== null) {
+      this.spare = null;
+      return f;
+    }
+    return new URecvFuture(this.chan, this);
+  }
+
+  /**
+   * Take the next buffered message, or undefined when none is buffered.
+   *
+   * @example
+   * const next = rx.tryRecv();
+   */
+  tryRecv(): T | undefined {
+    const buf = this.chan.buf;
+    return buf.length === 0 ? undefined : buf.shift();
+  }
+
+  /**
+   * Stop new sends (they throw {@link SendError}); buffered messages can still be received.
+   * Idempotent.
+   *
+   * @example
+   * rx.close();
+   */
+  close(): void {
+    const chan = this.chan;
+    if (chan.rxClosed) return;
+    chan.rxClosed = true;
+    if (chan.buf.length === 0) chan.wakeReceiver();
+  }
+
+  /** Same as {@link UnboundedReceiver.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** True when no new message can be sent (all senders closed, or the receiver closed). */
+  isClosed(): boolean {
+    return this.chan.rxClosed || this.chan.senders === 0;
+  }
+
+  /** Messages buffered right now. */
+  get length(): number {
+    return this.chan.buf.length;
+  }
+}
+
+/**
+ * Create an unbounded multi-producer, single-consumer channel: `send` is synchronous and never
+ * waits, so it also works from plain callbacks.
+ *
+ * When to use: bridging callbacks into tasks, or when the producer's rate is bounded by something
+ * else. With no bound, a slow consumer lets the buffer (and memory) grow without limit; prefer
+ * `mpsc.channel(capacity)` otherwise.
+ *
+ * Cost: two handles and a ring buffer that doubles as needed; a message costs a ring push, a ring
+ * shift and at most one wake.
+ *
+ * @example
+ * const [tx, rx] = mpsc.unbounded<Buffer>();
+ * stream.on("data", (chunk) => tx.send(chunk));
+ * stream.on("end", () => tx.close());
+ * for (let c = yield* rx.recv(); c !== undefined; c = yield* rx.recv()) parse(c);
+ */
+export function unbounded<T extends {} | null>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
+  const chan = new UChan<T>();
+  return [new UnboundedSender(chan), new UnboundedReceiver(chan)];
+}

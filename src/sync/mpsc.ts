@@ -1,0 +1,8 @@
+/**
+ * `mpsc`: multi-producer, single-consumer channels. Imported as a namespace from `pollux/sync`:
+ * `mpsc.channel(capacity)` (bounded, `send` waits for room) and `mpsc.unbounded()` (`send` is
+ * synchronous). The receiver's `recv()` resolves `undefined` once every sender is closed and the
+ * buffer is drained.
+ */
+export { channel, Permit, Receiver, Sender } from "./mpsc-bounded.js";
+export { UnboundedReceiver, UnboundedSender, unbounded } from "./mpsc-unbounded.js";

@@ -1,0 +1,302 @@
+/**
+ * `RwLock<T>`: many readers or one writer, fair and write-preferring.
+ *
+ * HOW: a reader count, a writer flag and ONE FIFO `WaitList` holding both kinds of requests.
+ * A request is granted at once only when nobody waits ahead of it and the lock is compatible. On
+ * release the queue is served from the front: a run of readers at the front is admitted together;
+ * a writer at the front waits for the readers to leave, and every request behind it (readers
+ * included) waits for the writer. So a stream of readers cannot starve a writer, and writers
+ * cannot starve the readers queued before them. Grants go straight to the waiter (no barging); a
+ * granted waiter cancelled before it observed its guard releases what it was given.
+ */
+import { FutureBase } from "../future/future.js";
+import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { pollProceed } from "../task/coop.js";
+import { WaitList } from "./wait-list.js";
+
+const INIT = 0;
+const WAITING = 1;
+const GRANTED = 2;
+const DONE = 3;
+
+const READ = 0;
+const WRITE = 1;
+
+class RwAcquire<T, G> extends FutureBase<G> {
+  qPrev: RwAcquire<T, unknown> | null = null;
+  qNext: RwAcquire<T, unknown> | null = null;
+  waker: Waker | null = null;
+  state = INIT;
+
+  constructor(
+    private readonly lock: RwLock<T>,
+    readonly kind: number,
+  ) {
+    super();
+  }
+
+  poll(cx: Context): Poll<G> {
+    const lock = this.lock;
+    switch (this.state) {
+      case INIT: {
+        const free = lock.waiters.length === 0 && !lock.writer && (this.kind === READ || lock.readers === 0);
+        if (free) {
+          if (!pollProceed(cx)) return PENDING;
+          if (this.kind === READ) lock.readers++;
+          else lock.writer = true;
+          return this.guard();
+        }
+        this.state = WAITING;
+        this.waker = cx.waker;
+        lock.waiters.push(this as RwAcquire<T, unknown>);
+        return PENDING;
+      }
+      case WAITING:
+        this.waker = cx.waker;
+        return PENDING;
+      case GRANTED:
+        return this.guard();
+      default:
+        throw new Error(`RwLock ${this.kind === READ ? "read" : "write"} future polled after it completed.`);
+    }
+  }
+
+  private guard(): G {
+    this.state = DONE;
+    return (this.kind === READ ? new RwLockReadGuard(this.lock) : new RwLockWriteGuard(this.lock)) as G;
+  }
+
+  override cancel(): void {
+    const state = this.state;
+    this.state = DONE;
+    const lock = this.lock;
+    if (state === WAITING) {
+      lock.waiters.remove(this as RwAcquire<T, unknown>);
+      this.waker = null;
+      // A writer leaving the front may unblock the readers queued behind it.
+      lock.grant();
+    } else if (state === GRANTED) {
+      if (this.kind === READ) lock.releaseRead();
+      else lock.releaseWrite();
+    }
+  }
+
+  override describe(): string {
+    return this.kind === READ ? "RwLock.read() (a writer holds or waits)" : "RwLock.write() (lock in use)";
+  }
+}
+
+/**
+ * Shared read access to an {@link RwLock}'s value. Several read guards may exist at once.
+ *
+ * @example
+ * using r = yield* table.read();
+ * console.log(r.value.size);
+ */
+export class RwLockReadGuard<T> {
+  private lock: RwLock<T> | null;
+
+  /** @internal */
+  constructor(lock: RwLock<T>) {
+    this.lock = lock;
+  }
+
+  /** The protected value (read access; do not mutate it under a read guard). Throws after release. */
+  get value(): T {
+    const lock = this.lock;
+    if (lock === null) throw new Error("RwLockReadGuard used after release(); call read() again.");
+    return lock.data;
+  }
+
+  /**
+   * Give up read access. Idempotent.
+   *
+   * @example
+   * r.release();
+   */
+  release(): void {
+    const lock = this.lock;
+    if (lock === null) return;
+    this.lock = null;
+    lock.releaseRead();
+  }
+
+  /** Same as {@link RwLockReadGuard.release}, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * Exclusive access to an {@link RwLock}'s value: read and write it through `value`.
+ *
+ * @example
+ * using w = yield* table.write();
+ * w.value.set(key, row);
+ */
+export class RwLockWriteGuard<T> {
+  private lock: RwLock<T> | null;
+
+  /** @internal */
+  constructor(lock: RwLock<T>) {
+    this.lock = lock;
+  }
+
+  /** The protected value. Throws after release. */
+  get value(): T {
+    return this.held().data;
+  }
+
+  set value(value: T) {
+    this.held().data = value;
+  }
+
+  /**
+   * Turn this write access into read access without letting a writer in between. Readers queued
+   * at the front are admitted too. This guard is released; use the returned one.
+   *
+   * @example
+   * const r = w.downgrade();
+   * publish(r.value);
+   */
+  downgrade(): RwLockReadGuard<T> {
+    const lock = this.held();
+    this.lock = null;
+    lock.writer = false;
+    lock.readers = 1;
+    lock.grant();
+    return new RwLockReadGuard(lock);
+  }
+
+  /**
+   * Give up write access: the front of the queue is served. Idempotent.
+   *
+   * @example
+   * w.release();
+   */
+  release(): void {
+    const lock = this.lock;
+    if (lock === null) return;
+    this.lock = null;
+    lock.releaseWrite();
+  }
+
+  /** Same as {@link RwLockWriteGuard.release}, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  private held(): RwLock<T> {
+    const lock = this.lock;
+    if (lock === null) throw new Error("RwLockWriteGuard used after release(); call write() again.");
+    return lock;
+  }
+}
+
+/**
+ * A reader-writer lock around a value: any number of readers, or one writer. Fair: requests are
+ * served in arrival order, and a waiting writer holds back readers that arrive after it.
+ *
+ * When to use: data read often and written rarely, where readers hold it across awaits. If every
+ * access is short, a {@link Mutex} is simpler and as fast.
+ *
+ * Cost: like `Mutex`: one future and one guard per acquisition; one wake per reader or writer
+ * admitted from the queue.
+ *
+ * @example
+ * const routes = new RwLock(new Map<string, Handler>());
+ * using r = yield* routes.read();
+ * const h = r.value.get(path);
+ */
+export class RwLock<T> {
+  /** @internal */
+  data: T;
+  /** @internal readers holding the lock. */
+  readers = 0;
+  /** @internal a writer holds the lock. */
+  writer = false;
+  /** @internal */
+  readonly waiters = new WaitList<RwAcquire<T, unknown>>();
+
+  constructor(value: T) {
+    this.data = value;
+  }
+
+  /**
+   * Wait for shared read access. Granted at once when no writer holds the lock and nobody waits.
+   *
+   * Cancel safety: nothing leaks: a cancelled waiting request leaves the queue (letting readers
+   * behind it in if it was a writer), and access granted to a cancelled request is released.
+   *
+   * @example
+   * using r = yield* lock.read();
+   */
+  read(): FutureBase<RwLockReadGuard<T>> {
+    return new RwAcquire<T, RwLockReadGuard<T>>(this, READ);
+  }
+
+  /**
+   * Wait for exclusive write access. Cancel safety as for `read`.
+   *
+   * @example
+   * using w = yield* lock.write();
+   * w.value = next;
+   */
+  write(): FutureBase<RwLockWriteGuard<T>> {
+    return new RwAcquire<T, RwLockWriteGuard<T>>(this, WRITE);
+  }
+
+  /**
+   * Read access if available right now without jumping the queue, else undefined.
+   *
+   * @example
+   * const r = lock.tryRead();
+   */
+  tryRead(): RwLockReadGuard<T> | undefined {
+    if (this.writer || this.waiters.length > 0) return undefined;
+    this.readers++;
+    return new RwLockReadGuard(this);
+  }
+
+  /**
+   * Write access if the lock is entirely free right now, else undefined.
+   *
+   * @example
+   * const w = lock.tryWrite();
+   */
+  tryWrite(): RwLockWriteGuard<T> | undefined {
+    if (this.writer || this.readers > 0 || this.waiters.length > 0) return undefined;
+    this.writer = true;
+    return new RwLockWriteGuard(this);
+  }
+
+  /** @internal */
+  releaseRead(): void {
+    if (--this.readers === 0) this.grant();
+  }
+
+  /** @internal */
+  releaseWrite(): void {
+    this.writer = false;
+    this.grant();
+  }
+
+  /** @internal admit waiters from the front while they are compatible. */
+  grant(): void {
+    const waiters = this.waiters;
+    for (let head = waiters.head; head !== null; head = waiters.head) {
+      if (this.writer) return;
+      if (head.kind === WRITE) {
+        if (this.readers > 0) return;
+        this.writer = true;
+      } else {
+        this.readers++;
+      }
+      waiters.shift();
+      head.state = GRANTED;
+      const w = head.waker!;
+      head.waker = null;
+      w.wake();
+    }
+  }
+}

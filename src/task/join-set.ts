@@ -1,0 +1,251 @@
+/**
+ * `JoinSet`: a set of spawned tasks, joined in completion order (Tokio's `JoinSet`).
+ *
+ * How completion order is O(1): each task in the set gets a `Child` node (see
+ * `future/child-waker.ts`) installed as the task's join waker at spawn. When the task completes it
+ * wakes its node, which appends itself to the set's ready queue and wakes whoever awaits
+ * `joinNext()`. `joinNext()` pops the head of that queue: no scan over the set, and no poll of
+ * tasks that have not finished.
+ *
+ * Why `Symbol.dispose`: Rust aborts a JoinSet's tasks when the set is dropped. JavaScript has no
+ * drop, but a generator's `finally` and its `using` declarations run when the generator is
+ * cancelled (`return()`), so `using set = new JoinSet()` aborts the children when the scope exits
+ * for any reason, including the owning task being aborted.
+ */
+import { Child, DONE, ReadyQueue, reportDropped } from "../future/child-waker.js";
+import { FutureBase } from "../future/future.js";
+import type { IntoFuture } from "../future/into-future.js";
+import { type Context, PENDING, type Poll } from "../future/poll.js";
+import { current, outsideRuntime } from "../runtime/current.js";
+import type { SpawnOptions } from "../runtime/runtime.js";
+import { FAILED, OK, type Task } from "./task.js";
+
+/**
+ * A handle that can abort a task but not await it (the set awaits it), returned by
+ * `JoinSet.spawn`.
+ *
+ * @example
+ * const h = set.spawn(poll(feed));
+ * if (tooSlow) h.abort();
+ */
+export interface AbortHandle {
+  /** Task id, unique within its runtime. */
+  readonly id: number;
+  /** The name given at spawn, if any. */
+  readonly name: string | undefined;
+  /** Request cancellation of the task; its `finally` blocks run. Idempotent. */
+  abort(): void;
+  /** True once the task completed, failed or finished cancelling. */
+  isFinished(): boolean;
+}
+
+/** Report the failure of a task nobody will join (a cancellation is not a failure). */
+function reportUnjoined(task: Task<unknown>): void {
+  if (task.outcome === FAILED)
+    reportDropped(task.result, `JoinSet: task ${task.label} failed and was never joined`);
+  else if (task.outcome !== OK && task.result !== undefined) {
+    reportDropped(task.joinError(), `JoinSet: task ${task.label} was cancelled and its cleanup threw`);
+  }
+}
+
+/**
+ * A set of tasks spawned on the current runtime, awaited in completion order. `joinNext()` gives
+ * the output of the next task to finish (throwing its `JoinError` if it failed or was aborted), or
+ * `undefined` when the set is empty.
+ *
+ * Use it when you need real tasks (work that must keep running while the owner awaits something
+ * else, or parallel CPU slices between awaits) but want them owned: `abortAll()`, `shutdown()`, and
+ * `using set = new JoinSet()` to abort every task still in the set when the scope exits, including
+ * when the owning task is aborted. Without `using` (or a `finally` that calls `abortAll()`), tasks
+ * outlive the set, like detached tasks. For concurrency without tasks, prefer `join`,
+ * `FuturesUnordered` or `buffered`.
+ *
+ * While the set exists it observes its tasks: a failure is delivered by `joinNext()`, not reported
+ * as unobserved. Once disposed, failures of tasks never joined go to the runtime's `onTaskError`.
+ *
+ * Cost: a task per `spawn` (see `spawn`), plus one small node; `joinNext()` is O(1).
+ *
+ * @example
+ * function* crawl(urls: string[]) {
+ *   using set = new JoinSet<Page>();
+ *   for (const url of urls) set.spawn(fetchPage(url));
+ *   const pages: Page[] = [];
+ *   for (let p = yield* set.joinNext(); p !== undefined; p = yield* set.joinNext()) pages.push(p);
+ *   return pages;
+ * }
+ */
+export class JoinSet<T> {
+  /** @internal */
+  readonly q = new ReadyQueue();
+  private live: Child[] = [];
+
+  /**
+   * Spawn a task on the current runtime and add it to the set. Returns a handle that can abort it;
+   * its output is delivered by `joinNext()`. Must be called inside a runtime.
+   */
+  spawn(future: IntoFuture<T>, options?: SpawnOptions): AbortHandle {
+    const rt = current.runtime;
+    if (rt === null) throw outsideRuntime("JoinSet.spawn()");
+    const task = rt.spawn(future, options);
+    task.markObserved();
+    const node = new Child(this.q, task, this.live.length);
+    task.joinWaker = node;
+    this.live.push(node);
+    return task;
+  }
+
+  /** Tasks in the set: running, or finished and not yet joined. */
+  get size(): number {
+    return this.live.length;
+  }
+
+  /** True when the set holds no task. */
+  isEmpty(): boolean {
+    return this.live.length === 0;
+  }
+
+  /**
+   * A future of the output of the next task to finish, in completion order; `undefined` when the
+   * set is empty. Throws the task's `JoinError` when it failed or was aborted; the task leaves the
+   * set either way, so a loop may catch and continue. Cancel-safe: dropping the future loses no
+   * result. One awaiter at a time.
+   *
+   * @example
+   * for (;;) {
+   *   try {
+   *     const v = yield* set.joinNext();
+   *     if (v === undefined) break;
+   *     use(v);
+   *   } catch (e) {
+   *     if (!(e instanceof JoinError)) throw e;
+   *   }
+   * }
+   */
+  joinNext(): JoinNext<T> {
+    return new JoinNext(this);
+  }
+
+  /** Abort every task in the set. They stay in the set until joined (as cancelled). */
+  abortAll(): void {
+    const live = this.live;
+    for (let i = 0; i < live.length; i++) (live[i]!.future as Task<unknown>).abort();
+  }
+
+  /**
+   * A future that aborts every task and waits until all have finished (their `finally` blocks
+   * have run), emptying the set. Outputs are discarded; failures other than cancellation go to the
+   * runtime's `onTaskError`.
+   *
+   * @example
+   * yield* set.shutdown();
+   */
+  shutdown(): JoinSetShutdown {
+    return new JoinSetShutdown(this as JoinSet<unknown>);
+  }
+
+  /**
+   * Abort every task still in the set and stop observing them: `using set = new JoinSet()` calls
+   * this when the scope exits. Does not wait for them; use `yield* set.shutdown()` for that.
+   */
+  [Symbol.dispose](): void {
+    const live = this.live;
+    this.live = [];
+    const q = this.q;
+    q.head = q.tail = null;
+    q.waker = null;
+    for (const node of live) {
+      const task = node.future as Task<unknown>;
+      node.state = DONE;
+      node.future = null;
+      node.queued = false;
+      node.nextReady = null;
+      if (task.isFinished()) {
+        reportUnjoined(task);
+      } else {
+        task.cancel(); // drop the join: a later failure is reported as unobserved
+        task.abort();
+      }
+    }
+  }
+
+  /** @internal take the next finished task, or null. */
+  popFinished(): Task<T> | null {
+    const q = this.q;
+    const node = q.head;
+    if (node === null) return null;
+    q.head = node.nextReady;
+    if (q.head === null) q.tail = null;
+    node.nextReady = null;
+    node.queued = false;
+    node.state = DONE;
+    const task = node.future as Task<T>;
+    node.future = null;
+    const live = this.live;
+    const last = live.pop()!;
+    if (last !== node) {
+      live[node.index] = last;
+      last.index = node.index;
+    }
+    return task;
+  }
+}
+
+/**
+ * The future returned by `JoinSet.joinNext()`: the next finished task's output (`undefined` when
+ * the set is empty); throws the task's `JoinError` if it failed or was aborted.
+ *
+ * Cost: O(1) per poll; no allocation beyond the future.
+ *
+ * @example
+ * const next: JoinNext<number> = set.joinNext();
+ */
+export class JoinNext<T> extends FutureBase<T | undefined> {
+  constructor(private readonly set: JoinSet<T>) {
+    super();
+  }
+
+  poll(cx: Context): Poll<T | undefined> {
+    const set = this.set;
+    set.q.waker = cx.waker;
+    const task = set.popFinished();
+    if (task === null) return set.size === 0 ? undefined : PENDING;
+    if (task.outcome === OK) return task.result as T;
+    throw task.joinError();
+  }
+
+  override describe(): string {
+    return `JoinSet.joinNext() (${this.set.size} tasks)`;
+  }
+}
+
+/**
+ * The future returned by `JoinSet.shutdown()`: aborts every task at its first poll, then completes
+ * when all have finished.
+ *
+ * Cost: one abort per task; O(1) per finished task.
+ *
+ * @example
+ * yield* set.shutdown();
+ */
+export class JoinSetShutdown extends FutureBase<void> {
+  private started = false;
+
+  constructor(private readonly set: JoinSet<unknown>) {
+    super();
+  }
+
+  poll(cx: Context): Poll<void> {
+    const set = this.set;
+    if (!this.started) {
+      this.started = true;
+      set.abortAll();
+    }
+    set.q.waker = cx.waker;
+    for (let task = set.popFinished(); task !== null; task = set.popFinished()) reportUnjoined(task);
+    return set.size === 0 ? undefined : PENDING;
+  }
+
+  override describe(): string {
+    return `JoinSet.shutdown() (${this.set.size} tasks left)`;
+  }
+}
