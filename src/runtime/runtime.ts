@@ -341,7 +341,7 @@ export class Runtime {
       [Symbol.iterator]() {
         throw new Error("internal cleanup future cannot be awaited");
       },
-      describe: () => "cleanup of a cancelled async fn",
+      describe: () => "cleanup of a cancelled future",
     };
     // Not aborted by shutdown: this task IS cleanup.
     this.spawnTask(cleanup, "cleanup");
