@@ -35,3 +35,4 @@ export {
   spawn,
   yieldNow,
 } from "./task/index.js";
+export { Elapsed, Instant, interval, sleep, sleepUntil, timeout } from "./time/index.js";

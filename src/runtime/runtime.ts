@@ -21,7 +21,7 @@
 import { AsyncFnFuture } from "../future/async-fn.js";
 import type { Gen } from "../future/frames.js";
 import type { Future } from "../future/future.js";
-import { describeFuture } from "../future/future.js";
+import { describeFuture, isFuture } from "../future/future.js";
 import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.js";
 import { type Context, PENDING } from "../future/poll.js";
 import { label } from "../task/join-error.js";
@@ -208,7 +208,7 @@ export class Runtime {
     // A task drives a generator's frames itself: no AsyncFnFuture object per task.
     let gen: Gen | null = null;
     if (future instanceof AsyncFnFuture) gen = future.takeGenerator();
-    else if (isGenerator(future)) gen = future;
+    else if (!isFuture(future) && isGenerator(future)) gen = future;
     const fut = gen === null ? intoFuture(future) : null;
     if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);

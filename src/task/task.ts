@@ -137,7 +137,8 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
       else this.complete(OK, out);
       return;
     }
-    this.result = current.lastPending;
+    // A root future polled directly (not through `yield*`) did not record itself.
+    this.result = current.lastPending ?? this.future;
     // An abort requested during this poll takes effect now, at the suspension.
     if ((this.bits & (ABORT | CANCELLING)) === ABORT) this.bits |= NOTIFIED;
     if ((this.bits & NOTIFIED) !== 0) {

@@ -1,0 +1,3 @@
+import { deepAwait } from "../lib/deep-await.js";
+
+export default deepAwait(1);

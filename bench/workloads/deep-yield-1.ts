@@ -1,0 +1,3 @@
+import { deepYield } from "../lib/deep-yield.js";
+
+export default deepYield(1);
