@@ -30,7 +30,7 @@ import { current } from "./current.js";
 import { DeadlockError } from "./deadlock.js";
 import { newResources, type ResourceSnapshot, snapshotResources } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
-import { RunQueue } from "./run-queue.js";
+import { Ring } from "./ring.js";
 
 /** Consecutive polls taken from the LIFO slot before it yields to the queue (Tokio uses 3). */
 const LIFO_LIMIT = 3;
@@ -135,7 +135,7 @@ export class Runtime {
   /** @internal the timer driver, created by `pollux/time` on first use. */
   time: Driver | null = null;
 
-  private readonly queue = new RunQueue<Task<unknown>>();
+  private readonly queue = new Ring<Task<unknown>>(256);
   private lifo: Task<unknown> | null = null;
   private lifoPolls = 0;
   private drainScheduled = false;
@@ -363,14 +363,14 @@ export class Runtime {
           this.lifo = null;
           if (this.lifoPolls >= LIFO_LIMIT) {
             queue.push(task);
-            task = queue.shift()!;
+            task = queue.shift();
             this.lifoPolls = 0;
           } else {
             this.lifoPolls++;
           }
         } else {
-          task = queue.shift() ?? null;
-          if (task === null) break;
+          if (queue.length === 0) break;
+          task = queue.shift();
           this.lifoPolls = 0;
         }
         polls++;

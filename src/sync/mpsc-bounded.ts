@@ -27,9 +27,9 @@
  */
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
 import { SendError } from "./errors.js";
-import { Ring } from "./ring.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
 

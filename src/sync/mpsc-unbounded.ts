@@ -8,10 +8,10 @@
  */
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
 import { SendError } from "./errors.js";
 import { twoReceivers, undefinedMessage } from "./mpsc-bounded.js";
-import { Ring } from "./ring.js";
 
 /** @internal state shared by the senders and the receiver of one unbounded channel. */
 export class UChan<T> {

@@ -1,7 +1,8 @@
 /**
- * `Ring`: the message buffer of the mpsc channels. A power-of-two ring buffer that doubles when
- * full (up to what the channel's capacity needs) and never shrinks, so a warmed-up channel pushes
- * and shifts without allocating. Slots are cleared on shift so messages can be collected.
+ * `Ring`: the runtime's run queue and the message buffer of the mpsc channels. A power-of-two ring
+ * buffer that doubles when full and never shrinks (peak depth is the steady-state need), so a
+ * warmed-up queue pushes and shifts without allocating. Slots are cleared on shift so the items can
+ * be collected.
  */
 
 /** @internal growable FIFO ring buffer. */
