@@ -136,7 +136,13 @@ export abstract class FutureBase<T> implements Future<T> {
   }
 }
 
-/** True when `value` implements the `Future` contract. */
+/**
+ * True when `value` implements the `Future` contract.
+ *
+ * @example
+ * isFuture(ready(1)); // true
+ * isFuture(Promise.resolve(1)); // false
+ */
 export function isFuture(value: unknown): value is Future<unknown> {
   return (
     typeof value === "object" &&

@@ -31,7 +31,13 @@ export function isGenerator(value: unknown): value is Generator<unknown, unknown
   );
 }
 
-/** Convert `value` to a future, or throw a TypeError naming what was passed and what to pass. */
+/**
+ * Convert `value` to a future, or throw a TypeError naming what was passed and what to pass. For
+ * writers of combinators that accept what `spawn` accepts.
+ *
+ * @example
+ * const fut = intoFuture(function* () { return 1; }); // an AsyncFnFuture<number>
+ */
 export function intoFuture<T>(value: IntoFuture<T>, where = "spawn"): Future<T> {
   if (isFuture(value)) return value as Future<T>;
   if (isGenerator(value)) return new AsyncFnFuture<T>(value as Generator<unknown, T, unknown>);

@@ -41,6 +41,11 @@ export const OBSERVED = 128;
 /**
  * Awaitable handle to a spawned task. `yield* handle` returns the task's output or throws a
  * {@link JoinError}. Forgetting a handle detaches the task: it keeps running.
+ *
+ * @example
+ * const h = spawn(work(), { name: "work" });
+ * if (tooSlow) h.abort();
+ * const out = yield* h; // throws JoinError with cancelled === true after an abort
  */
 export interface JoinHandle<T> extends Future<T> {
   /** Task id, unique within its runtime. */
