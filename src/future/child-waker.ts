@@ -46,6 +46,16 @@ export class ReadyQueue {
   tail: Child | null = null;
   /** Waker of the last poll of the owning combinator. */
   waker: Waker | null = null;
+
+  /**
+   * Take the whole chain of woken children and leave the queue empty, so children woken while the
+   * chain is being polled queue up for the next poll. Walk it with `Child.unlinkReady`.
+   */
+  detach(): Child | null {
+    const head = this.head;
+    this.head = this.tail = null;
+    return head;
+  }
 }
 
 /**
@@ -69,6 +79,14 @@ export class Child implements Waker, Context {
   ) {
     this.future = future;
     this.index = index;
+  }
+
+  /** Unlink this child from a detached chain: it may queue itself again. Returns the next one. */
+  unlinkReady(): Child | null {
+    const next = this.nextReady;
+    this.nextReady = null;
+    this.queued = false;
+    return next;
   }
 
   /** Context: the node is its own waker (a getter, so it costs no field). */
@@ -305,12 +323,9 @@ export abstract class ChildGroup<T> extends FutureBase<T> {
   protected continueCancel(cx: Context): boolean {
     const q = this.q;
     q.waker = cx.waker;
-    let node = q.head;
-    q.head = q.tail = null;
+    let node = q.detach();
     while (node !== null) {
-      const next: Child | null = node.nextReady;
-      node.nextReady = null;
-      node.queued = false;
+      const next = node.unlinkReady();
       if (node.state === CLEANING) {
         let done: boolean;
         try {

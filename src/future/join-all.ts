@@ -65,12 +65,9 @@ export class JoinAll<T extends unknown[]> extends ChildGroup<T> {
     if (phase === RUNNING) {
       const q = this.q;
       q.waker = cx.waker;
-      let node = q.head;
-      q.head = q.tail = null;
+      let node = q.detach();
       while (node !== null) {
-        const next: Child | null = node.nextReady;
-        node.nextReady = null;
-        node.queued = false;
+        const next = node.unlinkReady();
         if (node.state === LIVE && !this.pollChild(node)) break;
         node = next;
       }

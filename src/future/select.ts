@@ -90,14 +90,11 @@ export class Select<T> extends ChildGroup<T> {
     if (phase === RUNNING) {
       const q = this.q;
       q.waker = cx.waker;
-      let node = q.head;
+      let node = q.detach();
       if (node === null) return PENDING;
-      q.head = q.tail = null;
       if (node.nextReady !== null) node = this.biased ? sortByIndex(node) : rotate(node);
       while (node !== null) {
-        const next: Child | null = node.nextReady;
-        node.nextReady = null;
-        node.queued = false;
+        const next = node.unlinkReady();
         if (node.state === LIVE && this.pollBranch(node)) return this.settle();
         node = next;
       }

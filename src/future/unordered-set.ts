@@ -58,13 +58,10 @@ export class UnorderedSet<T> {
       q.head = q.tail = null; // only members that finished can be left on it
       return END;
     }
-    let node = q.head;
     const tail = q.tail;
-    q.head = q.tail = null;
+    let node = q.detach();
     while (node !== null) {
-      const next: Child | null = node.nextReady;
-      node.nextReady = null;
-      node.queued = false;
+      const next = node.unlinkReady();
       if (node.state === LIVE) {
         let out: unknown;
         try {

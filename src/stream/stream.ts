@@ -436,12 +436,9 @@ class Buffered<T> extends StreamBase<T> {
     const q = this.q;
     q.waker = cx.waker;
     // 1. Poll the in-flight futures that were woken.
-    let node = q.head;
-    q.head = q.tail = null;
+    let node = q.detach();
     while (node !== null) {
-      const next: Child | null = node.nextReady;
-      node.nextReady = null;
-      node.queued = false;
+      const next = node.unlinkReady();
       if (node.state === LIVE) pollKeep(node as KeptChild);
       node = next;
     }
@@ -582,13 +579,10 @@ class Merge<T> extends StreamBase<T> {
     q.waker = cx.waker;
     if (this.live === 0) return END;
     const streams = this.streams;
-    let node = q.head;
     const tail = q.tail;
-    q.head = q.tail = null;
+    let node = q.detach();
     while (node !== null) {
-      const next: Child | null = node.nextReady;
-      node.nextReady = null;
-      node.queued = false;
+      const next = node.unlinkReady();
       if (node.state === LIVE) {
         let out: unknown;
         try {
