@@ -1,0 +1,66 @@
+/**
+ * `Readiness`: the IO driver's unit, Tokio's `ScheduledIo` for one direction of one resource.
+ *
+ * libuv is the reactor: it watches file descriptors and calls Node callbacks. A pollux IO
+ * resource (a socket's read side, its write side, a listener's accept queue, a child's exit)
+ * keeps one `Readiness` per direction. A leaf future that cannot make progress calls
+ * `register(cx)`, which stores the task's waker and, while stored, counts as a wake source of the
+ * runtime (so a task waiting on a socket is never reported as deadlocked, and a runtime with no
+ * registration left can be). The Node callback that makes progress possible calls `wake()`,
+ * which drops the registration and wakes the task; a cancelled future calls `clear()`.
+ *
+ * One waker per direction, as in Tokio: two tasks reading one socket at once is a bug, so the
+ * second registration replaces the first (the first task is woken so it can re-poll and see).
+ * Cost: no allocation; a field write and a counter increment per registration.
+ */
+import type { Context, Waker } from "../future/poll.js";
+import { current } from "../runtime/current.js";
+import type { Runtime } from "../runtime/runtime.js";
+
+export class Readiness {
+  private waker: Waker | null = null;
+  private runtime: Runtime | null = null;
+
+  /** True while a task waits here. */
+  get registered(): boolean {
+    return this.waker !== null;
+  }
+
+  /** Store `cx.waker` to be woken by the next `wake()`. Call right before returning `PENDING`. */
+  register(cx: Context): void {
+    const waker = cx.waker;
+    const prev = this.waker;
+    if (prev === waker) return;
+    if (prev === null) {
+      const rt = current.runtime;
+      this.runtime = rt;
+      if (rt !== null) rt.sources++;
+      this.waker = waker;
+      return;
+    }
+    // A different waker (another task, or a combinator's child slot): the newest one wins; the
+    // previous owner is woken so it re-polls rather than sleeping forever.
+    this.waker = waker;
+    prev.wake();
+  }
+
+  /** Progress is possible: drop the registration and wake the task that waited. */
+  wake(): void {
+    const waker = this.waker;
+    if (waker === null) return;
+    this.release();
+    waker.wake();
+  }
+
+  /** The waiting future was cancelled or the resource closed: drop the registration without waking. */
+  clear(): void {
+    if (this.waker !== null) this.release();
+  }
+
+  private release(): void {
+    this.waker = null;
+    const rt = this.runtime;
+    this.runtime = null;
+    if (rt !== null) rt.sources--;
+  }
+}
