@@ -38,11 +38,14 @@ export class AsyncFnFuture<T> extends FrameDriver<T> {
     this.bits = (this.bits & ~7) | state;
   }
 
-  /** @internal a task adopts the unstarted generator and drives it itself (one object less). */
-  takeGenerator(): Gen | null {
-    if (this.state !== UNSTARTED) return null;
+  /**
+   * @internal a task adopts the unstarted generator and drives it itself (one object less).
+   * Throws if the future already started: it has an owner, and two would share one waker.
+   */
+  takeGenerator(): Gen {
+    if (this.state !== UNSTARTED) throw misuse(this.state);
     this.state = DONE;
-    const gen = this.top;
+    const gen = this.top!;
     this.top = null;
     return gen;
   }
@@ -152,6 +155,8 @@ export class AsyncFnFuture<T> extends FrameDriver<T> {
       this.state = DONE;
       return { done: true, value: value as T };
     }
+    // Polled as a future already (DRIVING): its owner polls it; a `yield*` here is a second owner.
+    if (s === DRIVING) throw misuse(s);
     return super.next();
   }
 
@@ -171,8 +176,12 @@ export class AsyncFnFuture<T> extends FrameDriver<T> {
 }
 
 function misuse(state: number): Error {
-  if (state === INLINE)
-    return new Error("this async fn future is already being awaited by another task or future");
+  if (state === INLINE || state === DRIVING)
+    return new Error(
+      "this async fn future is already being awaited (by another task, or a join/select/timeout); a future " +
+        "has one owner and keeps one waker. Call the async fn again for a second future, or spawn it once and " +
+        "share its result through a watch or oneshot channel.",
+    );
   return new Error(
     "an async fn future was polled after it completed, was cancelled or was spawned. A future is " +
       "single-use: call the async fn again to get a new one.",

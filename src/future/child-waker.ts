@@ -183,7 +183,39 @@ export function argumentNodes(q: ReadyQueue, args: readonly unknown[], name: str
     const a = args[i];
     nodes[i] = new Child(q, isFutureFast(a) ? a : childFuture(a, `${name}() argument ${i + 1}`), i);
   }
+  rejectShared(nodes, name, (i) => `argument ${i + 1}`);
   return nodes;
+}
+
+/**
+ * A future has one owner: given twice to one combinator, it would keep only the last child's
+ * waker and the other child would never be woken (a silent hang). Reject it up front. O(n²) for
+ * the handful of operands a `join(a, b)` or `select({...})` has; a Set beyond that.
+ */
+export function rejectShared(nodes: readonly Child[], name: string, what: (i: number) => string): void {
+  const n = nodes.length;
+  if (n < 2) return;
+  if (n <= 16) {
+    for (let i = 1; i < n; i++) {
+      const f = nodes[i]!.future;
+      for (let j = 0; j < i; j++) if (nodes[j]!.future === f) throw sharedFuture(name, what(j), what(i));
+    }
+    return;
+  }
+  const seen = new Map<unknown, number>();
+  for (let i = 0; i < n; i++) {
+    const first = seen.get(nodes[i]!.future);
+    if (first !== undefined) throw sharedFuture(name, what(first), what(i));
+    seen.set(nodes[i]!.future, i);
+  }
+}
+
+function sharedFuture(name: string, a: string, b: string): TypeError {
+  return new TypeError(
+    `${name}(): ${a} and ${b} are the same future; a future has one owner and keeps one waker, so one of ` +
+      "them would never be woken. Pass two separate futures, or spawn the work once and share its result " +
+      "through a watch or oneshot channel.",
+  );
 }
 
 /** Nodes for the futures of an iterable (`joinAll(list)`), named `${name}() item N` in errors. */

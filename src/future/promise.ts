@@ -67,10 +67,15 @@ export class PromiseFuture<T> extends FutureBase<T> {
     if (this.state !== WAITING) return;
     this.state = state;
     this.value = value;
-    if (this.runtime !== null) this.runtime.sources--;
+    const rt = this.runtime;
+    if (rt !== null) rt.sources--;
     const w = this.waker;
     this.waker = null;
-    w?.wake();
+    // In a promise callback an exception would become an unhandled rejection: contain it.
+    if (w !== null) {
+      if (rt !== null) rt.wakeGuarded(w);
+      else w.wake();
+    }
   }
 
   override cancel(): void {

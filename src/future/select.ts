@@ -27,6 +27,7 @@ import {
   pollAfterDone,
   ReadyQueue,
   RUNNING,
+  rejectShared,
 } from "./child-waker.js";
 import { isFuture } from "./future.js";
 import type { IntoFuture, IntoOutput } from "./into-future.js";
@@ -215,6 +216,7 @@ function makeSelect(branches: unknown, biased: boolean): Select<never> {
     const v = record[key];
     nodes.push(new Child(q, isFutureFast(v) ? v : childFuture(v, `${name}() branch "${key}"`), nodes.length));
   }
+  rejectShared(nodes, name, (i) => `branch "${Object.keys(record)[i]}"`);
   if (nodes.length === 0) {
     throw new TypeError(
       `${name}() needs at least one branch: a select with none would never complete. Use pending() if you mean that.`,

@@ -48,8 +48,11 @@ export class Readiness {
   wake(): void {
     const waker = this.waker;
     if (waker === null) return;
+    const rt = this.runtime;
     this.release();
-    waker.wake();
+    // Called from Node callbacks: what a (user-written) waker throws must not escape into libuv.
+    if (rt !== null) rt.wakeGuarded(waker);
+    else waker.wake();
   }
 
   /** The waiting future was cancelled or the resource closed: drop the registration without waking. */

@@ -29,3 +29,19 @@ export interface WaitingTask {
   /** Description of the future the task is suspended on. */
   readonly awaits: string;
 }
+
+/**
+ * Passed to the `onStall` option: `run()` has waited `stalledMs` with no task polled, pollux knows
+ * no wake source, but Node resources outside pollux (`foreign`) are alive and might still wake a
+ * task, so pollux cannot tell a deadlock from a long wait and reports instead of failing.
+ */
+export interface StallReport {
+  /** Milliseconds since the last poll of any task of this runtime. */
+  readonly stalledMs: number;
+  /** Every live task and what it awaits, oldest first. */
+  readonly tasks: readonly WaitingTask[];
+  /** Kinds of the ref'd Node resources alive, e.g. `["Timeout", "TCPServerWrap"]`. */
+  readonly foreign: readonly string[];
+  /** The one-line report the default handler prints. */
+  readonly message: string;
+}

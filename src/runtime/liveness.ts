@@ -1,30 +1,63 @@
 /**
- * Can anything outside pollux still wake a task? The runtime knows its own wake sources (timers,
- * pending `fromPromise` promises, IO it drives), but user code may wake tasks from its own Node
- * callbacks (a `setTimeout` calling `waker.wake()`, a socket event). Declaring a deadlock while such
- * a handle is alive would kill a correct program, so the deadlock check also asks Node which
- * ref'd handles keep the event loop alive, and compares with a snapshot taken when `run()` started:
- * a handle that appeared since then might wake someone, so no deadlock is declared while it lives.
- * Handles that existed before `run()` (a test runner's IPC pipes) are not counted.
+ * Can anything outside pollux still wake a task?
  *
- * `Immediate` entries are ignored: they are one-shot, and the runtime's own check runs in one.
+ * The runtime knows its own wake sources (timers, pending `fromPromise` promises, IO registrations),
+ * but user code may wake tasks from its own Node callbacks: a `setInterval` that sends on a
+ * channel, a `node:net` server whose handler calls `waker.wake()`, another runtime's timer. Such a
+ * callback can only run while Node keeps something alive that can call it, so before declaring a
+ * deadlock the runtime asks Node which ref'd resources are alive, whatever their age: timers
+ * (`Timeout`), handles (sockets, servers, child processes, ...) and requests in flight (a file
+ * read, a DNS lookup). A false deadlock kills a correct program, so any of them vetoes it.
+ *
+ * Not counted: the process's own stdio and its IPC channel to a parent (a test runner's worker
+ * pipes). They are alive for the whole life of the process, and a program does not wake tasks from
+ * a write to stdout. `Immediate` entries are one-shot and the runtime's own check runs in one.
+ *
+ * Cost: only on the deadlock check (the run queue emptied while `run()` waits and the runtime
+ * knows no wake source), never on the hot path.
  */
-export type ResourceSnapshot = Map<string, number>;
 
-export function snapshotResources(): ResourceSnapshot {
-  const counts: ResourceSnapshot = new Map();
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (kind === "Immediate") continue;
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  }
-  return counts;
+interface HandleLike {
+  fd?: number;
+  _handle?: { fd?: number; constructor?: { name?: string } } | null;
+  constructor?: { name?: string };
 }
 
-/** Kinds of handles alive now beyond `baseline`, e.g. `["Timeout"]`; empty when none. */
-export function newResources(baseline: ResourceSnapshot): string[] {
-  const extra: string[] = [];
-  for (const [kind, n] of snapshotResources()) {
-    if (n > (baseline.get(kind) ?? 0)) extra.push(kind);
+/** The kind name `process.getActiveResourcesInfo()` gives a handle of libuv type `type`. */
+const RESOURCE_OF_HANDLE: Record<string, string> = {
+  Pipe: "PipeWrap",
+  TTY: "TTYWrap",
+  TCP: "TCPSocketWrap",
+};
+
+function isProcessOwn(h: HandleLike, channelFd: number | undefined): boolean {
+  const fd = h._handle?.fd ?? h.fd;
+  return typeof fd === "number" && (fd <= 2 || fd === channelFd);
+}
+
+/**
+ * Kinds of ref'd Node resources alive now that might still call user code (one entry per
+ * resource, e.g. `["Timeout", "TCPServerWrap"]`); empty when nothing outside the runtime can.
+ */
+export function foreignWakeSources(): string[] {
+  const kinds = process.getActiveResourcesInfo().filter((k) => k !== "Immediate");
+  if (kinds.length === 0) return kinds;
+  // Remove the entries of the process's own stdio and IPC channel.
+  const getHandles = (process as unknown as { _getActiveHandles?: () => HandleLike[] })._getActiveHandles;
+  if (typeof getHandles !== "function") return kinds;
+  const channelFd = (process as unknown as { channel?: { fd?: number } }).channel?.fd;
+  for (const h of getHandles.call(process)) {
+    if (!isProcessOwn(h, channelFd)) continue;
+    const type = (h._handle ?? h).constructor?.name ?? "";
+    const i = kinds.indexOf(RESOURCE_OF_HANDLE[type] ?? `${type}Wrap`);
+    if (i >= 0) kinds.splice(i, 1);
   }
-  return extra;
+  return kinds;
+}
+
+/** `["Timeout", "Timeout", "UDPWrap"]` → `"Timeout ×2, UDPWrap"`. */
+export function summarizeKinds(kinds: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].map(([k, n]) => (n === 1 ? k : `${k} ×${n}`)).join(", ");
 }

@@ -9,26 +9,33 @@
  * - A wake from inside a poll (task A wakes task B) puts B in the LIFO slot: B runs next, while the
  *   data A just produced is hot. The previous LIFO occupant goes to the back of the queue. At most
  *   `LIFO_LIMIT` polls in a row come from the slot, so two tasks ping-ponging cannot starve the queue.
- * - Every `eventInterval` polls (default 61, as in Tokio) the drain checks the clock; once it has
- *   run for `yieldAfterMs` (default 1 ms) and work remains, it continues from `setImmediate`,
- *   letting Node run timers and IO in between. (Tokio polls its IO driver every 61 ticks because
- *   that costs one syscall; leaving to Node's event loop costs ~7 µs, so pollux bounds the time
- *   between turns instead of the count.)
+ * - Every `eventInterval` polls (default 61, as in Tokio) the drain checks the clock; once the
+ *   runtime has run for `yieldAfterMs` (default 1 ms) since Node's last turn and work remains, it
+ *   continues from `setImmediate`, letting Node run timers and IO in between. (Tokio polls its IO
+ *   driver every 61 ticks because that costs one syscall; leaving to Node's event loop costs
+ *   ~7 µs, so pollux bounds the time between turns instead of the count.)
+ * - That time slice spans every drain of one event-loop turn, not just one drain: a task awaiting
+ *   already-settled promises runs one short microtask drain per promise, back to back, and Node
+ *   never gets a turn in between. The slice starts at the first drain of a turn and ends when a
+ *   marker `setImmediate` runs (Node's check phase: the turn is over); a drain that starts with the
+ *   slice spent goes through `setImmediate` instead of running in the microtask.
  * - When the queue empties, drivers get `onIdle()` (the paused clock jumps to the next deadline).
  *   If a `run()` is waiting and no driver, timer, promise or IO can wake anything, the runtime
- *   reports a `DeadlockError` instead of letting Node exit silently.
+ *   reports a `DeadlockError` instead of letting Node exit silently; if only Node resources it does
+ *   not own could still wake a task, it waits, and reports a stall (never an error) after
+ *   `stallAfterMs` without a poll (see `liveness.ts`).
  */
 import { AsyncFnFuture } from "../future/async-fn.js";
 import type { Gen } from "../future/frames.js";
 import type { Future } from "../future/future.js";
 import { describeFuture, isFuture } from "../future/future.js";
 import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.js";
-import { type Context, PENDING } from "../future/poll.js";
+import { type Context, PENDING, type Waker } from "../future/poll.js";
 import { label } from "../task/join-error.js";
-import { CANCELLED, FAILED, OK, Task } from "../task/task.js";
+import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/task.js";
 import { current } from "./current.js";
-import { DeadlockError } from "./deadlock.js";
-import { newResources, type ResourceSnapshot, snapshotResources } from "./liveness.js";
+import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
+import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
 import { Ring } from "./ring.js";
 
@@ -64,6 +71,15 @@ export interface RuntimeOptions {
    * tick in which it failed). Default: one line on stderr naming the task, and the error.
    */
   onTaskError?: (error: unknown, task: TaskInfo) => void;
+  /**
+   * Called when `run()` has waited `stallAfterMs` without any task being polled, pollux knows no
+   * wake source, and only Node resources pollux does not own (a foreign timer, socket or server)
+   * could still wake a task: maybe a deadlock, maybe a long wait for that resource. Never an
+   * error. Default: one line on stderr with every task and what it awaits.
+   */
+  onStall?: (report: StallReport) => void;
+  /** See `onStall`. Default 10,000 ms. */
+  stallAfterMs?: number;
 }
 
 /** Options of `spawn`. */
@@ -90,6 +106,8 @@ const OPTION_KEYS = new Set([
   "instrument",
   "slowPollMs",
   "onTaskError",
+  "onStall",
+  "stallAfterMs",
 ]);
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
@@ -98,6 +116,32 @@ function positiveInt(name: string, value: unknown, fallback: number): number {
     throw new RangeError(`Runtime option ${name} must be a positive integer; got ${String(value)}.`);
   }
   return value;
+}
+
+function defaultStall(report: StallReport): void {
+  console.error(report.message);
+}
+
+interface DroppedFailure {
+  runtime: Runtime;
+  ref: WeakRef<Task<unknown>>;
+  error: unknown;
+  info: TaskInfo;
+}
+
+const droppedRegistry = new FinalizationRegistry<DroppedFailure>((d) =>
+  d.runtime.droppedCollected(d.ref, d.error, d.info),
+);
+
+/**
+ * Runtimes with a `run()` waiting. One `beforeExit` listener serves them all, however many
+ * runtimes and `run()`/`toPromise()` calls are in flight (one listener each would trip Node's
+ * MaxListenersExceededWarning at 11).
+ */
+const waitingRuntimes = new Set<Runtime>();
+
+function onBeforeExit(): void {
+  for (const rt of [...waitingRuntimes]) rt.beforeExit();
 }
 
 function defaultTaskError(error: unknown, task: TaskInfo): void {
@@ -125,6 +169,8 @@ export class Runtime {
   readonly instrument: boolean;
   private readonly slowPollMs: number;
   private readonly onTaskError: (error: unknown, task: TaskInfo) => void;
+  private readonly onStall: (report: StallReport) => void;
+  private readonly stallAfterMs: number;
 
   /** @internal always-on counters; read them through `metrics()`. */
   readonly counters = new Counters();
@@ -145,10 +191,18 @@ export class Runtime {
   private unobserved: Task<unknown>[] = [];
   private waiters = 0;
   private deadlockCheckScheduled = false;
-  /** Node handles alive when the first `run()` started waiting (see `liveness.ts`). */
-  private baseline: ResourceSnapshot | null = null;
   /** Back-off of re-checks while only foreign Node handles could still wake a task. */
   private recheckMs = 0;
+  /** `counters.polls` and the time when a stall (foreign handles only) was first seen; -1: none. */
+  private stallPolls = -1;
+  private stallSince = 0;
+  private stallReported = false;
+  /** Start of this event-loop turn's time slice (see the header); -1 once Node has had its turn. */
+  private sliceStart = -1;
+  /** Task polls in the current slice. */
+  private slicePolls = 0;
+  /** Failed tasks whose handle was awaited once and then dropped: reported if never awaited again. */
+  private dropped: Set<WeakRef<Task<unknown>>> | null = null;
   private deadlock: DeadlockError | null = null;
   private state: "open" | "shutting-down" | "closed" = "open";
   private shutdownPromise: Promise<void> | null = null;
@@ -185,6 +239,17 @@ export class Runtime {
       throw new TypeError("Runtime option onTaskError must be a function (error, task) => void.");
     }
     this.onTaskError = options.onTaskError ?? defaultTaskError;
+    if (options.onStall !== undefined && typeof options.onStall !== "function") {
+      throw new TypeError("Runtime option onStall must be a function (report) => void.");
+    }
+    this.onStall = options.onStall ?? defaultStall;
+    const stallAfterMs = options.stallAfterMs ?? 10_000;
+    if (typeof stallAfterMs !== "number" || !(stallAfterMs >= 0) || !Number.isFinite(stallAfterMs)) {
+      throw new RangeError(
+        `Runtime option stallAfterMs must be a finite number >= 0; got ${String(stallAfterMs)}.`,
+      );
+    }
+    this.stallAfterMs = stallAfterMs;
   }
 
   /**
@@ -230,15 +295,17 @@ export class Runtime {
   run<T>(main: IntoFuture<T>, options?: SpawnOptions): Promise<T> {
     const task = this.spawn(intoFuture(main, "run"), { name: options?.name ?? "main" });
     task.markObserved();
-    if (this.waiters === 0) {
-      this.baseline = snapshotResources();
-      process.on("beforeExit", this.onBeforeExit);
+    if (this.waiters++ === 0) {
+      if (waitingRuntimes.size === 0) process.on("beforeExit", onBeforeExit);
+      waitingRuntimes.add(this);
     }
-    this.waiters++;
     return new Promise<T>((resolve, reject) => {
       task.joinWaker = {
         wake: () => {
-          if (--this.waiters === 0) process.off("beforeExit", this.onBeforeExit);
+          if (--this.waiters === 0) {
+            waitingRuntimes.delete(this);
+            if (waitingRuntimes.size === 0) process.off("beforeExit", onBeforeExit);
+          }
           if (this.deadlock !== null) reject(this.deadlock);
           else if (task.outcome === OK) resolve(task.result as T);
           else if (task.outcome === FAILED) reject(task.result);
@@ -255,7 +322,6 @@ export class Runtime {
   shutdown(): Promise<void> {
     if (this.shutdownPromise !== null) return this.shutdownPromise;
     this.state = "shutting-down";
-    if (this.waiters === 0) this.baseline = snapshotResources();
     this.shutdownPromise = new Promise<void>((resolve) => {
       this.shutdownResolve = resolve;
     });
@@ -349,11 +415,21 @@ export class Runtime {
 
   private readonly drain = (): void => {
     this.drainScheduled = false;
+    const interval = this.eventInterval;
+    let sliceStart = this.sliceStart;
+    if (sliceStart < 0) {
+      // The first drain of this event-loop turn starts the slice; the marker ends it.
+      sliceStart = this.sliceStart = this.yieldAfterMs > 0 ? performance.now() : 0;
+      this.slicePolls = 0;
+      setImmediate(this.endSlice);
+    } else if (this.slicePolls >= interval && performance.now() - sliceStart >= this.yieldAfterMs) {
+      // Back-to-back drains (promise-driven wakes) spent the slice: Node's turn comes first.
+      this.yieldToNode();
+      return;
+    }
     const prev = current.runtime;
     current.runtime = this;
-    const interval = this.eventInterval;
     const queue = this.queue;
-    const turnStart = this.yieldAfterMs > 0 ? performance.now() : 0;
     let total = 0;
     for (;;) {
       let polls = 0;
@@ -383,19 +459,29 @@ export class Runtime {
       // Every `eventInterval` polls: has Node had its turn recently enough? A yield through
       // setImmediate costs ~7 µs (an event-loop iteration with a poll for IO), so yielding every
       // 61 polls unconditionally would cost ~100 ns per poll; checking the clock costs ~1 ns per poll.
-      if (polls < interval || performance.now() - turnStart >= this.yieldAfterMs) break;
+      if (polls < interval || performance.now() - sliceStart >= this.yieldAfterMs) break;
     }
     this.counters.polls += total;
+    this.slicePolls += total;
     current.runtime = prev;
     if (this.unobserved.length > 0) this.reportUnobserved();
     if (this.lifo !== null || queue.length > 0) {
       if (this.drainScheduled) return; // a report hook woke a task and scheduled a drain already
-      this.counters.eventLoopYields++;
-      this.drainScheduled = true;
-      setImmediate(this.drain);
+      this.yieldToNode();
     } else {
       this.idle();
     }
+  };
+
+  private yieldToNode(): void {
+    this.counters.eventLoopYields++;
+    this.drainScheduled = true;
+    setImmediate(this.drain);
+  }
+
+  /** Runs in Node's check phase after a turn in which tasks ran: Node has had its turn. */
+  private readonly endSlice = (): void => {
+    this.sliceStart = -1;
   };
 
   private runInstrumented(task: Task<unknown>): void {
@@ -443,35 +529,67 @@ export class Runtime {
     this.deadlockCheckScheduled = false;
     if (!this.isQuiescent() || this.alive === 0) return;
     if (this.time?.onIdle()) return;
-    if (this.baseline !== null && newResources(this.baseline).length > 0) {
-      // A Node handle created since run() started may still wake a task: look again later,
-      // without keeping the process alive ourselves.
+    const foreign = foreignWakeSources();
+    if (foreign.length > 0) {
+      // A Node resource pollux does not own may still call code that wakes a task: look again
+      // later, without keeping the process alive ourselves, and report a long stall.
       this.recheckMs = Math.min(Math.max(this.recheckMs * 2, 10), 1000);
       setTimeout(this.idleRecheck, this.recheckMs).unref();
+      if (this.waiters > 0) this.noteStall(foreign);
       return;
     }
     this.recheckMs = 0;
     this.declareDeadlock();
   };
 
+  /** Only foreign resources can wake a task: after `stallAfterMs` without a poll, report once. */
+  private noteStall(foreign: string[]): void {
+    const polls = this.counters.polls;
+    const now = performance.now();
+    if (this.stallPolls !== polls) {
+      this.stallPolls = polls;
+      this.stallSince = now;
+      this.stallReported = false;
+      return;
+    }
+    const stalledMs = now - this.stallSince;
+    if (this.stallReported || stalledMs < this.stallAfterMs) return;
+    this.stallReported = true;
+    const tasks = this.waitingTasks();
+    const message =
+      `pollux: no task polled for ${Math.round(stalledMs / 1000)} s while run() waits; pollux knows no wake ` +
+      `source, but Node resources it does not own are alive (${summarizeKinds(foreign)}) and may still ` +
+      `wake a task, so this may be a deadlock or a long wait: ${tasks.map((t) => `task ${t.label} awaits ${t.awaits}`).join("; ")}`;
+    try {
+      this.onStall({ stalledMs, tasks, foreign, message });
+    } catch (hookError) {
+      console.error("pollux: onStall threw", hookError);
+    }
+  }
+
   /**
-   * Backstop: Node is about to exit (nothing at all is alive) while a `run()` still waits. This
-   * catches what the check above deferred because of foreign handles that then went away.
+   * @internal Backstop, from the process-wide `beforeExit` listener: Node is about to exit
+   * (nothing at all is alive) while a `run()` still waits. This catches what the check above
+   * deferred because of foreign resources that then went away without waking anyone.
    */
-  private readonly onBeforeExit = (): void => {
+  beforeExit(): void {
     // Nothing is alive in Node, so no timer, IO or pending promise can settle any more.
     const runnable =
       this.running !== null || this.lifo !== null || this.queue.length > 0 || this.drainScheduled;
     if (this.waiters > 0 && !runnable && this.alive > 0) this.declareDeadlock();
-  };
+  }
 
-  private declareDeadlock(): void {
+  /** Every live task and what it awaits, oldest first (main is usually #1). */
+  private waitingTasks(): WaitingTask[] {
     const tasks = [];
     for (let t = this.liveHead; t !== null; t = t.nextLive) {
       tasks.push({ id: t.id, name: t.name, label: t.label, awaits: describeFuture(t.awaiting) });
     }
-    tasks.reverse(); // oldest first: main is usually #1
-    const error = new DeadlockError(tasks);
+    return tasks.reverse();
+  }
+
+  private declareDeadlock(): void {
+    const error = new DeadlockError(this.waitingTasks());
     if (this.state === "shutting-down") {
       // Cleanup itself is stuck: finish the stuck tasks without it and say so.
       this.reportError(error, "shutdown could not finish the cleanup of these tasks");
@@ -490,14 +608,14 @@ export class Runtime {
   /** @internal bookkeeping when a task finishes. */
   taskCompleted(task: Task<unknown>): void {
     const c = this.counters;
-    if (task.outcome === OK) c.tasksCompleted++;
-    else if (task.outcome === FAILED) c.tasksFailed++;
+    const outcome = task.outcome;
+    if (outcome === OK) c.tasksCompleted++;
+    else if (outcome === FAILED) c.tasksFailed++;
     else c.tasksCancelled++;
-    if (
-      (task.outcome === FAILED || (task.outcome === CANCELLED && task.result !== undefined)) &&
-      !task.observed
-    ) {
-      this.unobserved.push(task);
+    if ((outcome === FAILED || outcome === CANCELLED_CLEANUP_FAILED) && !task.observed) {
+      // A handle awaited once and dropped (a `select` loser) may be awaited again later.
+      if (task.awaitedOnce) this.trackDropped(task);
+      else this.unobserved.push(task);
     }
     this.alive--;
     const prev = task.prevLive;
@@ -514,6 +632,14 @@ export class Runtime {
     if (this.alive !== 0 || this.state !== "shutting-down") return;
     this.state = "closed";
     this.time?.shutdown();
+    // Failures whose handle is still held but was never awaited again: nobody will see them now.
+    if (this.dropped !== null) {
+      for (const ref of this.dropped) {
+        const task = ref.deref();
+        if (task !== undefined) this.unobserved.push(task);
+      }
+      this.dropped = null;
+    }
     if (this.unobserved.length > 0) this.reportUnobserved();
     this.shutdownResolve?.();
   }
@@ -524,6 +650,57 @@ export class Runtime {
     for (const task of list) {
       if (task.observed) continue;
       this.reportError(task.outcome === FAILED ? task.result : task.joinError(), task);
+    }
+  }
+
+  /**
+   * A failed task whose handle was awaited once, then dropped. Its holder may await it again (and
+   * see the error), so it is reported only when nobody can: when the handle is garbage-collected,
+   * or at shutdown if it was never awaited again. Rare (a failure path), so a WeakRef each is fine.
+   */
+  private trackDropped(task: Task<unknown>): void {
+    const ref = new WeakRef(task);
+    (this.dropped ??= new Set()).add(ref);
+    const error = task.outcome === FAILED ? task.result : task.joinError();
+    droppedRegistry.register(
+      task,
+      { runtime: this, ref, error, info: { id: task.id, name: task.name } },
+      ref,
+    );
+  }
+
+  /** @internal a dropped, failed task's handle was awaited after all: its failure is seen. */
+  forgetDropped(task: Task<unknown>): void {
+    if (this.dropped === null) return;
+    for (const ref of this.dropped) {
+      if (ref.deref() !== task) continue;
+      this.dropped.delete(ref);
+      droppedRegistry.unregister(ref);
+      return;
+    }
+  }
+
+  /** @internal a dropped, failed task's handle was garbage-collected without being awaited. */
+  droppedCollected(ref: WeakRef<Task<unknown>>, error: unknown, info: TaskInfo): void {
+    if (this.dropped?.delete(ref) !== true) return;
+    this.reportError(error, info);
+  }
+
+  /**
+   * @internal Wake a waker that may be user code, from a place where an exception must not escape
+   * (the end of a task, a timer firing, an IO callback): what it throws is reported through
+   * `onTaskError` and everything else keeps running.
+   */
+  wakeGuarded(waker: Waker, about?: TaskInfo): void {
+    try {
+      waker.wake();
+    } catch (error) {
+      this.reportError(
+        error,
+        about === undefined
+          ? "a waker threw when woken"
+          : `a waker threw when woken for the JoinHandle of task ${label(about.id, about.name)}`,
+      );
     }
   }
 

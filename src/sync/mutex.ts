@@ -165,6 +165,10 @@ export class Mutex<T> {
    *
    * Cost: one future; spends one unit of coop budget when the lock is free.
    *
+   * Prefer `using`: disposal releases on every path, while a `release()` placed after an await
+   * in a `finally` is skipped when a cancellation arrives during that await (docs/guide.md,
+   * "Cancellation").
+   *
    * @example
    * using guard = yield* m.lock();
    */

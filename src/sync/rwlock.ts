@@ -228,6 +228,10 @@ export class RwLock<T> {
    * Cancel safety: nothing leaks: a cancelled waiting request leaves the queue (letting readers
    * behind it in if it was a writer), and access granted to a cancelled request is released.
    *
+   * Prefer `using`: disposal releases on every path, while a `release()` placed after an await
+   * in a `finally` is skipped when a cancellation arrives during that await (docs/guide.md,
+   * "Cancellation").
+   *
    * @example
    * using r = yield* lock.read();
    */
@@ -237,6 +241,10 @@ export class RwLock<T> {
 
   /**
    * Wait for exclusive write access. Cancel safety as for `read`.
+   *
+   * Prefer `using`: disposal releases on every path, while a `release()` placed after an await
+   * in a `finally` is skipped when a cancellation arrives during that await (docs/guide.md,
+   * "Cancellation").
    *
    * @example
    * using w = yield* lock.write();

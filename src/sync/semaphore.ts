@@ -194,6 +194,10 @@ export class Semaphore {
    *
    * Cost: one future and one permit object; spends one unit of coop budget when permits are free.
    *
+   * Prefer `using`: disposal releases on every path, while a `release()` placed after an await
+   * in a `finally` is skipped when a cancellation arrives during that await (docs/guide.md,
+   * "Cancellation").
+   *
    * @example
    * using p = yield* sem.acquire(3);
    */

@@ -19,10 +19,15 @@ export class JoinError extends Error {
     override readonly cause: unknown,
     readonly taskId: number,
     readonly taskName: string | undefined,
+    /**
+     * True when the task was cancelled and a `finally` run by the cancellation threw `cause`
+     * (which may be any value, `undefined` included).
+     */
+    readonly cleanupFailed: boolean = cancelled && cause !== undefined,
   ) {
     super(
       cancelled
-        ? `task ${label(taskId, taskName)} was cancelled${cause === undefined ? "" : `, and its cleanup threw: ${messageOf(cause)}`}`
+        ? `task ${label(taskId, taskName)} was cancelled${cleanupFailed ? `, and its cleanup threw: ${messageOf(cause)}` : ""}`
         : `task ${label(taskId, taskName)} failed: ${messageOf(cause)}`,
       { cause },
     );

@@ -18,7 +18,7 @@ import type { IntoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { current, outsideRuntime } from "../runtime/current.js";
 import type { SpawnOptions } from "../runtime/runtime.js";
-import { FAILED, OK, type Task } from "./task.js";
+import { CANCELLED_CLEANUP_FAILED, FAILED, OK, type Task } from "./task.js";
 
 /**
  * A handle that can abort a task but not await it (the set awaits it), returned by
@@ -43,7 +43,7 @@ export interface AbortHandle {
 function reportUnjoined(task: Task<unknown>): void {
   if (task.outcome === FAILED)
     reportDropped(task.result, `JoinSet: task ${task.label} failed and was never joined`);
-  else if (task.outcome !== OK && task.result !== undefined) {
+  else if (task.outcome === CANCELLED_CLEANUP_FAILED) {
     reportDropped(task.joinError(), `JoinSet: task ${task.label} was cancelled and its cleanup threw`);
   }
 }

@@ -27,6 +27,8 @@ export const COMPLETE = 3;
 export const OK = 0;
 export const FAILED = 1;
 export const CANCELLED = 2;
+/** Cancelled, and a `finally` run by the cancellation threw (`result` is what it threw, even `undefined`). */
+export const CANCELLED_CLEANUP_FAILED = 3;
 
 // `bits` packs, to keep a task small (Node has no pointer compression: every field is 8 bytes):
 // state in bits 0-1, outcome in bits 2-3, flags above.
@@ -37,6 +39,11 @@ const ABORT = 32;
 const CANCELLING = 64;
 /** Someone awaits (or awaited) the JoinHandle, so a failure is not reported as unobserved. */
 export const OBSERVED = 128;
+/**
+ * The JoinHandle was awaited at some point, even if that await was later dropped (a `select`
+ * loser): its holder may await it again, so a failure is reported only if nobody ever does.
+ */
+const AWAITED_ONCE = 256;
 
 /**
  * Awaitable handle to a spawned task. `yield* handle` returns the task's output or throws a
@@ -133,7 +140,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
       else out = this.future.poll(this);
     } catch (error) {
       current.cx = null;
-      this.complete((this.bits & CANCELLING) !== 0 ? CANCELLED : FAILED, error);
+      this.complete((this.bits & CANCELLING) !== 0 ? CANCELLED_CLEANUP_FAILED : FAILED, error);
       return;
     }
     current.cx = null;
@@ -181,7 +188,8 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     const waker = this.joinWaker;
     if (waker !== null) {
       this.joinWaker = null;
-      waker.wake();
+      // The awaiter's waker may be user code (a hand-written combinator): contain what it throws.
+      this.runtime.wakeGuarded(waker, this);
     }
   }
 
@@ -199,6 +207,16 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     return (this.bits & OBSERVED) !== 0;
   }
 
+  /** True when the JoinHandle was awaited at some point (see `AWAITED_ONCE`). */
+  get awaitedOnce(): boolean {
+    return (this.bits & AWAITED_ONCE) !== 0;
+  }
+
+  /** True when the task was cancelled, whether or not its cleanup threw. */
+  get cancelled(): boolean {
+    return this.outcome >= CANCELLED;
+  }
+
   markObserved(): void {
     this.bits |= OBSERVED;
   }
@@ -207,6 +225,8 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
 
   poll(cx: Context): Poll<T> {
     if ((this.bits & STATE) === COMPLETE) {
+      if ((this.bits & (OBSERVED | AWAITED_ONCE)) === AWAITED_ONCE)
+        this.runtime.forgetDropped(this as Task<unknown>);
       this.bits |= OBSERVED;
       if (this.outcome === OK) return this.result as T;
       throw this.joinError();
@@ -219,12 +239,15 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
       );
     }
     if (!pollProceed(cx)) return PENDING;
-    this.bits |= OBSERVED;
+    this.bits |= OBSERVED | AWAITED_ONCE;
     this.joinWaker = cx.waker;
     return PENDING;
   }
 
-  /** The awaiting future was dropped: stop waking it, and report a later failure as unobserved. */
+  /**
+   * The awaiting future was dropped: stop waking it. A later failure is reported only if the
+   * handle is never awaited again (see `Runtime.taskCompleted`).
+   */
   override cancel(): void {
     if ((this.bits & STATE) !== COMPLETE) {
       this.joinWaker = null;
@@ -233,7 +256,14 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
   }
 
   joinError(): JoinError {
-    return new JoinError(this.outcome === CANCELLED, this.result, this.id, this.name);
+    const outcome = this.outcome;
+    return new JoinError(
+      outcome >= CANCELLED,
+      this.result,
+      this.id,
+      this.name,
+      outcome === CANCELLED_CLEANUP_FAILED,
+    );
   }
 
   override describe(): string {

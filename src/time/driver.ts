@@ -40,6 +40,9 @@ import { FIRED, Wheel } from "./wheel.js";
  */
 export const realClock: () => number = performance.now.bind(performance);
 
+/** The longest delay Node's `setTimeout` honours: 2^31 - 1 ms. */
+export const MAX_NODE_DELAY = 2 ** 31 - 1;
+
 export class TimeDriver implements Driver {
   readonly paused: boolean;
   /** The latest clock reading, in ms. Paused: the clock itself. */
@@ -61,7 +64,9 @@ export class TimeDriver implements Driver {
     // The paused clock starts at a whole millisecond so that deadlines `now + ms` are exact.
     const start = realClock();
     this.lastNow = this.paused ? Math.floor(start) : start;
-    this.wheel = new Wheel(Math.floor(start));
+    this.wheel = new Wheel(Math.floor(start), (error) =>
+      runtime.reportError(error, "a waker threw when its timer fired"),
+    );
   }
 
   /** Read the clock (and remember the reading). */
@@ -136,7 +141,10 @@ export class TimeDriver implements Driver {
   private arm(tick: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.armedTick = tick;
-    const delay = Math.max(1, Math.ceil(tick - realClock()));
+    // Node's timers take at most 2^31 - 1 ms (24.8 days) and turn a longer delay into 1 ms (with a
+    // TimeoutOverflowWarning), which would spin. A farther deadline arms the longest timer; when it
+    // fires, nothing is due yet and `onTimer` arms again for what remains.
+    const delay = Math.min(MAX_NODE_DELAY, Math.max(1, Math.ceil(tick - realClock())));
     this.timer = setTimeout(this.onTimer, delay);
   }
 
@@ -210,7 +218,7 @@ export class TimeDriver implements Driver {
         this.advanceWaker = null;
         if (this.advanceTarget > this.lastNow) this.lastNow = this.advanceTarget;
         this.fire(Math.floor(this.lastNow));
-        waker.wake();
+        rt.wakeGuarded(waker);
         break;
       }
       if (next === Number.POSITIVE_INFINITY) break;

@@ -87,7 +87,11 @@ export class Wheel {
   /** Slot index of the last `nextExpiration()` result (an out-parameter, to avoid allocating). */
   private expIndex = -1;
 
-  constructor(elapsed: number) {
+  constructor(
+    elapsed: number,
+    /** Told what a waker threw while its timer fired; the wheel carries on with the next timer. */
+    private readonly onWakerError: (error: unknown) => void = rethrowLater,
+  ) {
     this.elapsed = elapsed;
   }
 
@@ -167,7 +171,13 @@ export class Wheel {
         const waker = entry.waker;
         if (waker !== null) {
           entry.waker = null;
-          waker.wake();
+          // A waker is user code when a hand-written future registered a timer: what it throws
+          // must not skip the rest of the slot (other tasks' timers) or leave the wheel inconsistent.
+          try {
+            waker.wake();
+          } catch (error) {
+            this.onWakerError(error);
+          }
         }
       } else {
         this.link(entry);
@@ -215,6 +225,13 @@ export class Wheel {
       this.occupied[2 * level + (slot >> 5)]! &= ~(1 << (slot & 31));
     }
   }
+}
+
+/** Default `onWakerError`: surface the error as an uncaught exception, after the wheel is consistent. */
+function rethrowLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
 }
 
 function emptySlots(): (TimerEntry<unknown> | null)[] {
