@@ -22,6 +22,7 @@ import {
 } from "effection";
 import { type Async, type JoinHandle, run, spawn } from "pollux";
 import { sleep } from "pollux/time";
+import { seededDelays } from "../lib/delays.js";
 import { timed } from "../lib/timed.js";
 import type { Sample, Workload } from "../workload.js";
 
@@ -29,17 +30,7 @@ const N = 200_000;
 const LONGEST = 50;
 
 /** The same pseudo-random delays (1..50 ms) for every contender and sample. */
-const DELAYS: number[] = (() => {
-  let x = 0x2545f491;
-  const out = new Array<number>(N);
-  for (let i = 0; i < N; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = 1 + ((x >>> 0) % LONGEST);
-  }
-  return out;
-})();
+const DELAYS = seededDelays(N, LONGEST);
 
 async function overhead(work: () => Promise<number>): Promise<Sample> {
   const wall = await timed(work, N);

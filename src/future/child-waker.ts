@@ -133,6 +133,26 @@ export function putBack(q: ReadyQueue, head: Child | null, tail: Child | null): 
   q.head = head;
 }
 
+/**
+ * True when the running task's coop budget is spent. A combinator walking a detached chain of
+ * woken children stops there and calls `yieldRest`: every further child would fail its own budget
+ * check and queue itself again, so walking on would cost O(woken children) per poll for nothing,
+ * and O(n²) over a join of n leaf futures.
+ */
+export function budgetSpent(): boolean {
+  return current.budget <= 0;
+}
+
+/**
+ * Stop a walk whose budget is spent: put the unpolled rest of the chain (`node` .. `tail`) back at
+ * the front of the queue and wake the owner (`cx`), so the rest is polled first at the next poll.
+ */
+export function yieldRest(q: ReadyQueue, node: Child, tail: Child | null, cx: Context): void {
+  putBack(q, node, tail);
+  if (current.runtime !== null) current.runtime.counters.budgetYields++;
+  cx.waker.wake();
+}
+
 /** Empty the queue and reset the `queued` flag of every node (before a change of phase). */
 export function clearQueue(q: ReadyQueue, nodes: readonly Child[]): void {
   for (let i = 0; i < nodes.length; i++) {

@@ -11,6 +11,7 @@
  * to completion), and then the error is thrown.
  */
 import {
+  budgetSpent,
   CANCELLING,
   type Child,
   ChildGroup,
@@ -24,6 +25,7 @@ import {
   ReadyQueue,
   RUNNING,
   reportDropped,
+  yieldRest,
 } from "./child-waker.js";
 import type { IntoFuture, IntoOutput } from "./into-future.js";
 import { type Context, PENDING, type Poll } from "./poll.js";
@@ -65,8 +67,13 @@ export class JoinAll<T extends unknown[]> extends ChildGroup<T> {
     if (phase === RUNNING) {
       const q = this.q;
       q.waker = cx.waker;
+      const tail = q.tail;
       let node = q.detach();
       while (node !== null) {
+        if (budgetSpent()) {
+          yieldRest(q, node, tail, cx);
+          break;
+        }
         const next = node.unlinkReady();
         if (node.state === LIVE && !this.pollChild(node)) break;
         node = next;

@@ -15,7 +15,17 @@
 
 import { current } from "../runtime/current.js";
 import { END, type End } from "../stream/poll-next.js";
-import { Child, DONE, enqueueQuiet, LIVE, putBack, ReadyQueue, reportDropped } from "./child-waker.js";
+import {
+  budgetSpent,
+  Child,
+  DONE,
+  enqueueQuiet,
+  LIVE,
+  putBack,
+  ReadyQueue,
+  reportDropped,
+  yieldRest,
+} from "./child-waker.js";
 import type { Future } from "./future.js";
 import { type Context, PENDING, type Poll } from "./poll.js";
 
@@ -61,6 +71,10 @@ export class UnorderedSet<T> {
     const tail = q.tail;
     let node = q.detach();
     while (node !== null) {
+      if (budgetSpent()) {
+        yieldRest(q, node, tail, cx);
+        return PENDING;
+      }
       const next = node.unlinkReady();
       if (node.state === LIVE) {
         let out: unknown;

@@ -14,6 +14,7 @@
  */
 import { describeValue } from "../future/async-fn.js";
 import {
+  budgetSpent,
   Child,
   childFuture,
   DONE,
@@ -22,6 +23,7 @@ import {
   putBack,
   ReadyQueue,
   reportDropped,
+  yieldRest,
 } from "../future/child-waker.js";
 import { describeFuture, type Future, FutureBase, isFuture } from "../future/future.js";
 import type { IntoFuture, IntoOutput } from "../future/into-future.js";
@@ -436,8 +438,13 @@ class Buffered<T> extends StreamBase<T> {
     const q = this.q;
     q.waker = cx.waker;
     // 1. Poll the in-flight futures that were woken.
+    const tail = q.tail;
     let node = q.detach();
     while (node !== null) {
+      if (budgetSpent()) {
+        yieldRest(q, node, tail, cx);
+        break;
+      }
       const next = node.unlinkReady();
       if (node.state === LIVE) pollKeep(node as KeptChild);
       node = next;
@@ -582,6 +589,10 @@ class Merge<T> extends StreamBase<T> {
     const tail = q.tail;
     let node = q.detach();
     while (node !== null) {
+      if (budgetSpent()) {
+        yieldRest(q, node, tail, cx);
+        return PENDING;
+      }
       const next = node.unlinkReady();
       if (node.state === LIVE) {
         let out: unknown;
