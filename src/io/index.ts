@@ -15,6 +15,8 @@
  * @module
  */
 export { AsyncReadBase, AsyncReadWriteBase, AsyncWriteBase } from "./async-io.js";
+export { Copy, CopyBidirectional, copy, copyBidirectional } from "./copy.js";
+export { DuplexStream, duplex } from "./duplex.js";
 export { IoError, type IoErrorKind, type IoErrorOptions, type IoTarget, kindOfCode } from "./error.js";
 export {
   DEFAULT_READ_LIMIT,
@@ -29,5 +31,6 @@ export {
   readToString,
 } from "./read.js";
 export { Readiness } from "./registration.js";
+export { ReadHalf, split, WriteHalf } from "./split.js";
 export type { AsyncRead, AsyncWrite } from "./traits.js";
 export { Flush, flush, Shutdown, shutdown, Write, WriteAll, write, writeAll } from "./write.js";
