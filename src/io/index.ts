@@ -15,9 +15,20 @@
  * @module
  */
 export { AsyncReadBase, AsyncReadWriteBase, AsyncWriteBase } from "./async-io.js";
+export {
+  BufReader,
+  DEFAULT_BUF_SIZE,
+  DEFAULT_MAX_LINE_LENGTH,
+  FillBuf,
+  type LineOptions,
+  Lines,
+  ReadLine,
+} from "./buf-reader.js";
+export { BufWriter } from "./buf-writer.js";
 export { Copy, CopyBidirectional, copy, copyBidirectional } from "./copy.js";
 export { DuplexStream, duplex } from "./duplex.js";
 export { IoError, type IoErrorKind, type IoErrorOptions, type IoTarget, kindOfCode } from "./error.js";
+export { FrameTooLong } from "./frame-too-long.js";
 export {
   DEFAULT_READ_LIMIT,
   Read,
