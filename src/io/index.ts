@@ -25,10 +25,20 @@ export {
   ReadLine,
 } from "./buf-reader.js";
 export { BufWriter } from "./buf-writer.js";
+export { BytesBuf } from "./bytes-buf.js";
+export type { Decoder, Encoder } from "./codec.js";
 export { Copy, CopyBidirectional, copy, copyBidirectional } from "./copy.js";
 export { DuplexStream, duplex } from "./duplex.js";
 export { IoError, type IoErrorKind, type IoErrorOptions, type IoTarget, kindOfCode } from "./error.js";
 export { FrameTooLong } from "./frame-too-long.js";
+export { FramedRead } from "./framed-read.js";
+export { FlushFrames, FramedWrite, type FramedWriteOptions, SendFrame } from "./framed-write.js";
+export {
+  DEFAULT_MAX_FRAME_LENGTH,
+  LengthDelimitedCodec,
+  type LengthDelimitedOptions,
+} from "./length-delimited-codec.js";
+export { LinesCodec } from "./lines-codec.js";
 export {
   DEFAULT_READ_LIMIT,
   Read,
