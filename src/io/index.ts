@@ -39,6 +39,8 @@ export {
   type LengthDelimitedOptions,
 } from "./length-delimited-codec.js";
 export { LinesCodec } from "./lines-codec.js";
+export { fromNodeReadable, NodeReader } from "./node-reader.js";
+export { fromNodeWritable, NodeWriter } from "./node-writer.js";
 export {
   DEFAULT_READ_LIMIT,
   Read,
@@ -53,5 +55,6 @@ export {
 } from "./read.js";
 export { Readiness } from "./registration.js";
 export { ReadHalf, split, WriteHalf } from "./split.js";
+export { type ToNodeOptions, type ToNodeReadableOptions, toNodeReadable, toNodeWritable } from "./to-node.js";
 export type { AsyncRead, AsyncWrite } from "./traits.js";
 export { Flush, flush, Shutdown, shutdown, Write, WriteAll, write, writeAll } from "./write.js";
