@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { type Future, select } from "../../src/future/index.js";
-import { copy, copyBidirectional, duplex, type IoError, split } from "../../src/io/index.js";
+import { copy, copyBidirectional, duplex, IoError, split } from "../../src/io/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
-import { dec, enc, firstDiff, pattern } from "./helpers.js";
+import { dec, enc, firstDiff, pattern, Source } from "./helpers.js";
 
 function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
   try {
@@ -227,5 +227,35 @@ describe("copy", () => {
       const e = yield* caught(copy(src, dst));
       expect((e as IoError).kind).toBe("BrokenPipe");
     });
+  });
+
+  it("a failing direction of copyBidirectional releases the other direction's registration", async () => {
+    const rt = new Runtime();
+    await rt.run(function* () {
+      class Flaky extends Source {
+        pollWrite(): number {
+          return 1;
+        }
+        pollFlush(): void {}
+        pollShutdown(): void {}
+      }
+      const a = new Flaky();
+      const [b, bPeer] = duplex(16);
+      const proxy = spawn(copyBidirectional(a, b));
+      yield* yieldNow();
+      yield* yieldNow();
+      expect(rt.metrics().pendingSources).toBe(2); // reading a, reading b
+      a.fail(new IoError("ConnectionReset", "reset"));
+      let kind = "";
+      try {
+        yield* proxy;
+      } catch (e) {
+        kind = ((e as { cause?: IoError }).cause ?? (e as IoError)).kind;
+      }
+      expect(kind).toBe("ConnectionReset");
+      expect(rt.metrics().pendingSources).toBe(0);
+      bPeer.close();
+    });
+    await rt.shutdown();
   });
 });
