@@ -101,6 +101,18 @@ describe("BufReader", () => {
     );
   });
 
+  it("after a cancelled readLine, plain reads still see the partial line first", async () => {
+    await run(function* () {
+      const src = new Source("par");
+      const r = new BufReader(src, 4);
+      const s = yield* select.biased({ line: r.readLine(), now: yieldNow() });
+      expect(s.key).toBe("now");
+      expect(r.buffered).toBe(3);
+      src.push("tial\nrest").end();
+      expect(new TextDecoder().decode(yield* r.readToEnd())).toBe("partial\nrest");
+    });
+  });
+
   it("fillBuf/consume expose the buffer; reads mix with lines; large reads bypass the buffer", async () => {
     await run(function* () {
       const r = new BufReader(new Source("head\nbody-bytes", pattern(100)).end(), 16);
