@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import * as net from "node:net";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
@@ -6,9 +8,11 @@ import {
   BufReader,
   copy,
   duplex,
+  fromNodeDuplex,
   fromNodeReadable,
   fromNodeWritable,
   IoError,
+  split,
   toNodeReadable,
   toNodeWritable,
 } from "../../src/io/index.js";
@@ -238,5 +242,33 @@ describe("toNodeReadable / toNodeWritable", () => {
       expect(firstDiff(new Uint8Array(Buffer.concat(parts)), data)).toBe(-1);
       expect(dec.decode(new Uint8Array(0))).toBe("");
     });
+  });
+});
+
+describe("fromNodeDuplex", () => {
+  it("talks to a real TCP peer: echo with half-close, split across two tasks", async () => {
+    const server = net.createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      await run(function* () {
+        const socket = net.connect(port, "127.0.0.1");
+        yield* fromPromise(() => once(socket, "connect"));
+        const conn = fromNodeDuplex(socket);
+        const [rd, wr] = split(conn);
+        const data = pattern(500_000, 4);
+        const writer = spawn(function* () {
+          yield* wr.writeAll(data);
+          yield* wr.shutdown(); // half-close: the echo server ends its side after echoing
+        });
+        const back = yield* rd.readToEnd();
+        yield* writer;
+        expect(back.length).toBe(data.length);
+        expect(firstDiff(back, data)).toBe(-1);
+        conn.close();
+      });
+    } finally {
+      server.close();
+    }
   });
 });
