@@ -116,6 +116,69 @@ describe("io properties", () => {
   });
 });
 
+describe("cancel safety properties", () => {
+  it("readLine and FramedRead.next lose no line under random cancellation and chunking", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.string({ maxLength: 30 }).map((s) => s.replace(/[\r\n]/g, "")),
+          { maxLength: 15 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (lines, chunking, cancels, bufCap) => {
+          const bytes = enc.encode(lines.map((l) => `${l}\r\n`).join(""));
+          function* feed(a: ReturnType<typeof duplex>[0]) {
+            let at = 0;
+            for (let i = 0; at < bytes.length; i++) {
+              const n = chunking[i % chunking.length]!;
+              yield* a.writeAll(bytes.subarray(at, at + n));
+              at += n;
+              yield* yieldNow();
+            }
+            yield* a.shutdown();
+          }
+          await run(function* () {
+            const [a, b] = duplex(16);
+            spawn(feed(a));
+            const r = new BufReader(b, bufCap);
+            const got: string[] = [];
+            for (let i = 0; ; i++) {
+              if (cancels[i % cancels.length]) {
+                const s = yield* select.biased({ l: r.readLine(), y: yieldNow() });
+                if (s.key === "y") continue;
+                if (s.value === null) break;
+                got.push(s.value);
+              } else {
+                const l = yield* r.readLine();
+                if (l === null) break;
+                got.push(l);
+              }
+            }
+            expect(got).toEqual(lines);
+
+            const [c, d] = duplex(16);
+            spawn(feed(c));
+            const frames = new FramedRead(d, new LinesCodec());
+            const got2: string[] = [];
+            for (let i = 0; ; i++) {
+              const s = cancels[i % cancels.length]
+                ? yield* select.biased({ l: frames.next(), y: yieldNow() })
+                : { key: "l" as const, value: yield* frames.next() };
+              if (s.key === "y") continue;
+              if (s.value === undefined) break;
+              got2.push(s.value);
+            }
+            expect(got2).toEqual(lines);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe("io adversarial", () => {
   it("copy from an always-ready reader, FramedRead over it and readExact all yield to other tasks", async () => {
     const rt = new Runtime();
