@@ -258,4 +258,17 @@ describe("copy", () => {
     });
     await rt.shutdown();
   });
+
+  it("runtime.tasks() (and deadlock reports) name the stream a read waits on", async () => {
+    const rt = new Runtime();
+    await rt.run(function* () {
+      const [a] = duplex(8);
+      const t = spawn(a.read(new Uint8Array(1)));
+      yield* yieldNow();
+      const line = rt.tasks().find((x) => x.awaits.includes("read()"));
+      expect(line?.awaits).toMatch(/DuplexStream .*\.read\(\) \(waiting for bytes\)/);
+      t.abort();
+    });
+    await rt.shutdown();
+  });
 });
