@@ -175,6 +175,43 @@ describe("toNodeReadable / toNodeWritable", () => {
     });
   });
 
+  it("toNodeWritable: a slow pollux writer holds the Node producer at its highWaterMark", async () => {
+    await run(function* () {
+      const [a, b] = duplex(1000);
+      const node = toNodeWritable(a, { highWaterMark: 4096 });
+      const data = pattern(200_000, 8);
+      let refused = 0;
+      let maxQueued = 0;
+      const producerDone = fromPromise(async () => {
+        for (let i = 0; i < data.length; i += 1000) {
+          if (!node.write(data.subarray(i, i + 1000))) {
+            refused++;
+            maxQueued = Math.max(maxQueued, node.writableLength);
+            await once(node, "drain");
+          }
+        }
+        node.end();
+        await finished(node);
+      });
+      const reader = spawn(function* () {
+        const out = new Uint8Array(data.length);
+        let at = 0;
+        const buf = new Uint8Array(700);
+        for (let n = yield* b.read(buf); n > 0; n = yield* b.read(buf)) {
+          out.set(buf.subarray(0, n), at);
+          at += n;
+          yield* sleep(0);
+        }
+        return out.subarray(0, at);
+      });
+      yield* producerDone;
+      const got = yield* reader;
+      expect(firstDiff(got, data)).toBe(-1);
+      expect(refused).toBeGreaterThan(0);
+      expect(maxQueued).toBeLessThanOrEqual(4096 + 1000);
+    });
+  });
+
   it("toNodeReadable reads only when Node asks: a paused consumer stops the pollux reader", async () => {
     await run(function* () {
       let handedOut = 0;
