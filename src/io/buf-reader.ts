@@ -46,6 +46,7 @@ export interface LineOptions {
 }
 
 const NL = 10;
+const EMPTY = new Uint8Array(0);
 const CR = 13;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -84,9 +85,14 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
   private readonly buf: Uint8Array;
   private pos = 0;
   private cap = 0;
-  /** Bytes of the line being assembled that were copied out of earlier buffer fills. */
-  private pieces: Uint8Array[] = [];
-  private pieceLen = 0;
+  /**
+   * The line being assembled: bytes copied out of earlier buffer fills, in `part[partStart..partEnd)`.
+   * One growable array, so a long line read through a small buffer costs O(length), not one
+   * object per fill.
+   */
+  private part: Uint8Array = EMPTY;
+  private partStart = 0;
+  private partEnd = 0;
   /** Skipping the rest of a line that was too long. */
   private discarding = false;
 
@@ -105,7 +111,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
 
   /** Bytes buffered and not yet consumed. */
   get buffered(): number {
-    return this.pieceLen + this.cap - this.pos;
+    return this.partEnd - this.partStart + this.cap - this.pos;
   }
 
   /** The buffer size given at construction. */
@@ -114,7 +120,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
   }
 
   pollRead(cx: Context, dst: Uint8Array): Poll<number> {
-    if (this.pos === this.cap && this.pieceLen === 0 && dst.length >= this.buf.length) {
+    if (this.pos === this.cap && this.partEnd === this.partStart && dst.length >= this.buf.length) {
       // Large read, empty buffer: skip the copy through our buffer.
       return this.inner.pollRead(cx, dst);
     }
@@ -141,7 +147,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
    */
   pollFillBuf(cx: Context): Poll<Uint8Array> {
     // The start of a line whose readLine() was cancelled comes first: plain reads must not skip it.
-    if (this.pieces.length > 0) return this.pieces[0]!;
+    if (this.partEnd > this.partStart) return this.part.subarray(this.partStart, this.partEnd);
     if (this.pos >= this.cap) {
       const n = this.inner.pollRead(cx, this.buf);
       if (n === PENDING) return PENDING;
@@ -174,20 +180,19 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
    * reader.consume(4);
    */
   consume(n: number): void {
-    const head = this.pieces[0];
-    const avail = head === undefined ? this.cap - this.pos : head.length;
+    const partial = this.partEnd > this.partStart;
+    const avail = partial ? this.partEnd - this.partStart : this.cap - this.pos;
     if (!Number.isInteger(n) || n < 0 || n > avail) {
       throw new RangeError(
         `BufReader.consume(${String(n)}): only ${avail} bytes were returned by fillBuf(); consume at most that many.`,
       );
     }
-    if (head === undefined) {
+    if (!partial) {
       this.pos += n;
       return;
     }
-    this.pieceLen -= n;
-    if (n === head.length) this.pieces.shift();
-    else this.pieces[0] = head.subarray(n);
+    this.partStart += n;
+    if (this.partStart === this.partEnd) this.resetPart();
   }
 
   /**
@@ -237,8 +242,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
         spend(cx);
         if (n === 0) {
           this.discarding = false;
-          if (this.pieceLen === 0 && this.pieces.length === 0) return null;
-          return decodeLine(this.takePieces(null));
+          if (this.partEnd === this.partStart) return null;
+          return this.takeLine(null);
         }
         this.pos = 0;
         this.cap = n;
@@ -252,10 +257,9 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
         if (i >= 0) this.discarding = false;
         continue;
       }
-      const lineLen = this.pieceLen + (i < 0 ? cap : i) - pos;
+      const lineLen = this.partEnd - this.partStart + (i < 0 ? cap : i) - pos;
       if (lineLen > maxLength) {
-        this.pieces = [];
-        this.pieceLen = 0;
+        this.resetPart();
         this.pos = i < 0 ? cap : i + 1;
         this.discarding = i < 0;
         throw new FrameTooLong(
@@ -264,29 +268,44 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
         );
       }
       if (i < 0) {
-        this.pieces.push(buf.slice(pos, cap));
-        this.pieceLen += cap - pos;
+        this.appendPart(buf.subarray(pos, cap));
         this.pos = cap;
         continue;
       }
       this.pos = i + 1;
-      if (this.pieces.length === 0) return decodeLine(buf.subarray(pos, i));
-      return decodeLine(this.takePieces(buf.subarray(pos, i)));
+      if (this.partEnd === this.partStart) return decodeLine(buf.subarray(pos, i));
+      return this.takeLine(buf.subarray(pos, i));
     }
   }
 
-  private takePieces(tail: Uint8Array | null): Uint8Array {
-    const total = this.pieceLen + (tail === null ? 0 : tail.length);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of this.pieces) {
-      out.set(p, at);
-      at += p.length;
+  private appendPart(bytes: Uint8Array): void {
+    const need = this.partEnd + bytes.length;
+    if (need > this.part.length) {
+      const next = new Uint8Array(Math.max(need, this.part.length * 2, 256));
+      next.set(this.part.subarray(this.partStart, this.partEnd));
+      this.partEnd -= this.partStart;
+      this.partStart = 0;
+      this.part = next;
     }
-    if (tail !== null) out.set(tail, at);
-    this.pieces = [];
-    this.pieceLen = 0;
-    return out;
+    this.part.set(bytes, this.partEnd);
+    this.partEnd += bytes.length;
+  }
+
+  /** Decode the assembled line plus `tail` (the bytes before the "\n"), and reset. */
+  private takeLine(tail: Uint8Array | null): string {
+    if (tail !== null) this.appendPart(tail);
+    const line = this.part.subarray(this.partStart, this.partEnd);
+    try {
+      return decodeLine(line);
+    } finally {
+      this.resetPart();
+    }
+  }
+
+  private resetPart(): void {
+    this.partStart = this.partEnd = 0;
+    // Keep a modest array for the next long line; let a huge one go.
+    if (this.part.length > 64 * 1024) this.part = EMPTY;
   }
 
   override describe(): string {

@@ -101,6 +101,16 @@ describe("BufReader", () => {
     );
   });
 
+  it("a long line through a tiny buffer is assembled in one growing array", async () => {
+    await run(function* () {
+      const long = "z".repeat(200_000);
+      const r = new BufReader(new Source(`${long}\nend`).end(), 3);
+      expect(yield* r.readLine()).toBe(long);
+      expect(yield* r.readLine()).toBe("end");
+      expect(yield* r.readLine()).toBe(null);
+    });
+  });
+
   it("after a cancelled readLine, plain reads still see the partial line first", async () => {
     await run(function* () {
       const src = new Source("par");
