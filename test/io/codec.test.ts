@@ -4,6 +4,7 @@ import {
   BytesBuf,
   type Decoder,
   duplex,
+  type Encoder,
   FramedRead,
   FramedWrite,
   FrameTooLong,
@@ -191,6 +192,28 @@ describe("user codecs", () => {
         .collect();
       expect(sum).toEqual([10, 20, 2560]);
       expect(() => new FramedRead(new Source(), {} as never)).toThrow(/decode/);
+    });
+  });
+
+  it("an Encoder written by hand (NDJSON) works with FramedWrite, and LinesCodec reads it back", async () => {
+    await run(function* () {
+      const ndjson: Encoder<unknown> = {
+        encode(value, dst) {
+          dst.putString(JSON.stringify(value));
+          dst.putUint8(10);
+        },
+      };
+      const [a, b] = duplex(32);
+      spawn(function* () {
+        const out = new FramedWrite(a, ndjson);
+        yield* out.send({ id: 1, text: "héllo" });
+        yield* out.feed([1, 2, 3]);
+        yield* out.close();
+      });
+      const values = yield* new FramedRead(b, new LinesCodec())
+        .map((l) => JSON.parse(l) as unknown)
+        .collect();
+      expect(values).toEqual([{ id: 1, text: "héllo" }, [1, 2, 3]]);
     });
   });
 });
