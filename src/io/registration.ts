@@ -9,8 +9,10 @@
  * registration left can be). The Node callback that makes progress possible calls `wake()`,
  * which drops the registration and wakes the task; a cancelled future calls `clear()`.
  *
- * One waker per direction, as in Tokio: two tasks reading one socket at once is a bug, so the
- * second registration replaces the first (the first task is woken so it can re-poll and see).
+ * One waker per direction, as in Tokio (where `poll_read` takes `&mut self`): two tasks waiting
+ * on one direction at once is a bug; the second registration replaces the first, and only the
+ * second is woken. Resources that several tasks may await (a child's exit) keep one registration
+ * per waiting future instead.
  * Cost: no allocation; a field write and a counter increment per registration.
  */
 import type { Context, Waker } from "../future/poll.js";
@@ -65,10 +67,10 @@ export class Readiness {
       this.waker = waker;
       return;
     }
-    // A different waker (another task, or a combinator's child slot): the newest one wins; the
-    // previous owner is woken so it re-polls rather than sleeping forever.
+    // A different waker: usually the same task through a new combinator slot (a `select` in a
+    // loop), whose previous future was dropped. The newest one wins, silently, as in Tokio. Waking
+    // the previous one instead made two tasks that wait on one direction wake each other forever.
     this.waker = waker;
-    prev.wake();
   }
 
   /** Progress is possible: drop the registration and wake the task that waited. */
