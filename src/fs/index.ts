@@ -2,6 +2,8 @@
  * `pollux/fs`: the file system as futures (Tokio's `tokio::fs`), on Node's callback API.
  *
  * - Whole files: `read`, `readToString`, `write`.
+ * - Open files: `File.open`, `File.create` → `File`, a reader and writer (the `pollux/io` surface)
+ *   with `seek`, `setLen`, `syncAll`, `syncData`, `metadata`, `close`.
  * - Directories: `readDir` (a stream of `DirEntry`), `createDir`, `createDirAll`, `removeDir`,
  *   `removeDirAll`.
  * - Entries: `metadata`, `symlinkMetadata`, `removeFile`, `rename`, `copy`.
@@ -18,6 +20,7 @@
  */
 export { createDir, createDirAll, removeDir, removeDirAll } from "./dirs.js";
 export { copy, removeFile, rename } from "./entries.js";
+export { File, FileOp, type OpenFlags, type SeekFrom } from "./file.js";
 export { Metadata, metadata, symlinkMetadata } from "./metadata.js";
 export type { PathOp } from "./op.js";
 export type { PathLike } from "./path.js";
