@@ -333,8 +333,12 @@ export class CommandOutput<T = Output> extends FutureBase<T> {
       child = this.child = this.capture
         ? this.command.start("null", "piped", "piped")
         : this.command.start("inherit", "inherit", "inherit");
-      if (child.stdout !== null) this.out = child.stdout.readToEnd({ limit: Number.POSITIVE_INFINITY });
-      if (child.stderr !== null) this.err = child.stderr.readToEnd({ limit: Number.POSITIVE_INFINITY });
+      // A child that could not be started has no pid: only its wait() matters (it throws the
+      // spawn error); its pipes were destroyed and would report a less useful error first.
+      if (child.id !== undefined) {
+        if (child.stdout !== null) this.out = child.stdout.readToEnd({ limit: Number.POSITIVE_INFINITY });
+        if (child.stderr !== null) this.err = child.stderr.readToEnd({ limit: Number.POSITIVE_INFINITY });
+      }
       this.wait = child.wait();
     }
     let pending = false;

@@ -1,33 +1,36 @@
 /**
- * The child's pipes as pollux readers and writers: `ChildStdout`/`ChildStderr` (an `AsyncRead` over
- * the Node `Readable` end of a pipe) and `ChildStdin` (an `AsyncWrite` over the `Writable` end).
+ * The child's pipes as pollux readers and writers: `ChildStdout`/`ChildStderr` and `ChildStdin`,
+ * built on `pollux/io`'s Node stream adapters (`NodeReader`, `NodeWriter`), which give both
+ * directions backpressure: bytes are pulled from the pipe only when a task reads (Node stops
+ * reading the pipe at its high-water mark, so a child that writes faster than the task reads blocks
+ * in its `write`), and writes wait for `drain` once Node's buffer is full.
  *
- * Backpressure, reading: the stream is kept in paused mode and only `read()` pulls data; Node stops
- * reading the pipe once its buffer reaches the high-water mark (64 KiB for pipes), so a child that
- * writes faster than the task reads blocks in its `write`, as with Tokio. A task that finds nothing
- * waits on a `Readiness` woken by the stream's `readable`/`end`/`error` events.
- *
- * Backpressure, writing: `pollWrite` accepts bytes (copied: Node keeps the chunk until it is
- * written, and the caller may reuse its buffer) only while Node's buffer is below its high-water
- * mark; otherwise it waits for `drain`. `flush` waits until every accepted chunk was handed to the
- * pipe, `shutdown` ends the stream and waits for `finish`.
- *
- * The event listeners are created once per pipe; nothing is allocated per poll except the copy of
- * written bytes.
+ * What the subclasses add: errors name the program and the stream (`IoError.path` is the program),
+ * and `ChildStdin.close()` ends the input gracefully (bytes already accepted still reach the child)
+ * where `NodeWriter.close()` destroys the stream.
  */
 import type { Readable, Writable } from "node:stream";
-import { type Context, PENDING, type Poll } from "../future/poll.js";
-import { AsyncReadBase, AsyncWriteBase } from "../io/async-io.js";
+import type { Context, Poll } from "../future/poll.js";
 import { IoError } from "../io/error.js";
-import { Readiness } from "../io/registration.js";
+import { NodeReader } from "../io/node-reader.js";
+import { NodeWriter } from "../io/node-writer.js";
 
-/** Most bytes one `pollWrite` accepts: bounds the copy. */
-const MAX_WRITE = 64 * 1024;
+/** Re-throw an adapter error with the program and stream named (error path only). */
+function named(error: unknown, what: string, program: string): IoError {
+  if (!(error instanceof IoError) || error.path !== undefined)
+    return IoError.from(error, what, { path: program });
+  return new IoError(error.kind, `${what} failed: ${error.message}`, {
+    path: program,
+    code: error.code,
+    cause: error,
+  });
+}
 
 /**
- * A readable pipe from the child: its stdout (`ChildStdout`) or stderr (`ChildStderr`). Read it
- * with the `pollux/io` futures: `read`, `readExact`, `readToEnd`, `readToString`. End of stream
- * (`0` from `read`) means the child closed the pipe, usually by exiting.
+ * A readable pipe from the child: its stdout ({@link ChildStdout}) or stderr ({@link ChildStderr}).
+ * Read it with the `pollux/io` futures (`read`, `readExact`, `readToEnd`, `readToString`) or wrap it
+ * in a `BufReader`. End of stream (`0` from `read`) means the child closed the pipe, usually by
+ * exiting. `close()` (or `using`) closes our end: a child that keeps writing gets SIGPIPE/EPIPE.
  *
  * Cancel safety: `read` is cancel-safe; bytes not returned stay for the next read.
  *
@@ -35,102 +38,55 @@ const MAX_WRITE = 64 * 1024;
  * const child = new Command("ls").stdout("piped").spawn();
  * const listing = yield* child.stdout!.readToString();
  */
-export class ChildOutputPipe extends AsyncReadBase {
-  private leftover: Buffer | null = null;
-  private ended = false;
-  private error: IoError | null = null;
-  private readonly readiness = new Readiness();
-  private readonly onReadable = (): void => this.readiness.wake();
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.readiness.wake();
-  };
-  private readonly onError = (err: Error): void => {
-    this.error = IoError.from(err, `read ${this.name}`, { path: this.program });
-    this.readiness.wake();
-  };
-
+export class ChildOutputPipe extends NodeReader {
   /** @internal created by `Command.spawn`. */
   constructor(
-    private readonly stream: Readable,
+    stream: Readable,
     /** "stdout" or "stderr". */
     readonly name: string,
-    private readonly program: string,
+    /** The program, as given to `Command`. */
+    readonly program: string,
   ) {
-    super();
-    stream.on("readable", this.onReadable);
-    stream.on("end", this.onEnd);
-    stream.on("close", this.onEnd);
-    stream.on("error", this.onError);
+    super(stream);
   }
 
-  pollRead(cx: Context, buf: Uint8Array): Poll<number> {
-    if (buf.length === 0) return 0;
-    let chunk = this.leftover;
-    this.leftover = null;
-    if (chunk === null) chunk = this.stream.read() as Buffer | null;
-    if (chunk !== null) {
-      const n = Math.min(chunk.length, buf.length);
-      buf.set(n === chunk.length ? chunk : chunk.subarray(0, n), 0);
-      if (n < chunk.length) this.leftover = chunk.subarray(n);
-      return n;
+  override pollRead(cx: Context, buf: Uint8Array): Poll<number> {
+    try {
+      return super.pollRead(cx, buf);
+    } catch (error) {
+      throw named(error, `read ${this.name} of ${this.program}`, this.program);
     }
-    const e = this.error;
-    if (e !== null) {
-      this.error = null;
-      this.ended = true;
-      throw e;
-    }
-    if (this.ended || this.stream.readableEnded || this.stream.destroyed) return 0;
-    this.readiness.register(cx);
-    return PENDING;
-  }
-
-  override cancelRead(): void {
-    this.readiness.clear();
-  }
-
-  /**
-   * Close our end of the pipe: a child that keeps writing gets `EPIPE`/SIGPIPE. Idempotent.
-   *
-   * @example
-   * child.stdout!.close(); // not interested in the rest
-   */
-  close(): void {
-    this.readiness.wake();
-    this.stream.destroy();
-  }
-
-  /** Same as {@link ChildOutputPipe.close}, for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
   }
 
   override describe(): string {
-    return `${this.program} ${this.name}`;
+    return `${this.name} of ${this.program}`;
   }
 }
 
 /**
- * The child's stdout when it is `"piped"`.
+ * The child's stdout when it is `"piped"`. See {@link ChildOutputPipe}.
  *
  * @example
  * const out: ChildStdout = child.stdout!;
+ * const lines = new BufReader(out);
  */
 export class ChildStdout extends ChildOutputPipe {}
 
 /**
- * The child's stderr when it is `"piped"`.
+ * The child's stderr when it is `"piped"`. See {@link ChildOutputPipe}.
  *
  * @example
- * const err: ChildStderr = child.stderr!;
+ * const diagnostics = yield* child.stderr!.readToString();
  */
 export class ChildStderr extends ChildOutputPipe {}
 
 /**
- * The child's stdin when it is `"piped"`: a writer. Write with `write`/`writeAll`, then `shutdown()`
- * (or `close()`) so the child reads end of input. `Child.wait()` closes it first, as Tokio does, so a
- * child waiting for end of input cannot deadlock the wait.
+ * The child's stdin when it is `"piped"`: a writer (`write`, `writeAll`, `flush`, `shutdown`).
+ * `shutdown()` or `close()` ends the input, so the child reads end of file. `Child.wait()` closes it
+ * first, as Tokio does, so a child that reads its input to the end cannot make the wait hang.
+ *
+ * Backpressure: `write` accepts at most one high-water mark (16 KiB) at a time and waits while
+ * Node's pipe buffer is over it, so Node never holds much more than that for the child.
  *
  * Cancel safety: `write` is cancel-safe (a cancelled write accepted nothing); `writeAll` is not.
  *
@@ -140,108 +96,56 @@ export class ChildStderr extends ChildOutputPipe {}
  * yield* child.stdin!.shutdown();
  * console.log(yield* child.stdout!.readToString()); // "a\nb\n"
  */
-export class ChildStdin extends AsyncWriteBase {
-  private inflight = 0;
-  private ending = false;
-  private finished = false;
-  private error: IoError | null = null;
-  private readonly readiness = new Readiness();
-  private readonly onDrain = (): void => this.readiness.wake();
-  private readonly onWritten = (err?: Error | null): void => {
-    this.inflight--;
-    if (err) this.fail(err);
-    if (this.inflight === 0) this.readiness.wake();
-  };
-  private readonly onFinish = (): void => {
-    this.finished = true;
-    this.readiness.wake();
-  };
-  private readonly onError = (err: Error): void => {
-    this.fail(err);
-    this.readiness.wake();
-  };
-
+export class ChildStdin extends NodeWriter {
   /** @internal created by `Command.spawn`. */
   constructor(
-    private readonly stream: Writable,
-    private readonly program: string,
+    stream: Writable,
+    /** The program, as given to `Command`. */
+    readonly program: string,
   ) {
-    super();
-    stream.on("drain", this.onDrain);
-    stream.on("finish", this.onFinish);
-    stream.on("close", this.onFinish);
-    stream.on("error", this.onError);
+    super(stream);
   }
 
-  private fail(err: Error): void {
-    if (this.error === null) this.error = IoError.from(err, "write stdin", { path: this.program });
-  }
-
-  private check(): void {
-    const e = this.error;
-    if (e !== null) throw e;
-    if (this.ending || this.stream.destroyed) {
-      throw new IoError("BrokenPipe", "write stdin failed: stdin was closed", { path: this.program });
+  override pollWrite(cx: Context, buf: Uint8Array): Poll<number> {
+    try {
+      // At most one high-water mark per write: `NodeWriter` copies what it accepts into Node's
+      // buffer, so a 1 GiB `writeAll` must not be accepted (and copied) in one go.
+      const max = this.stream.writableHighWaterMark;
+      return super.pollWrite(cx, buf.length > max ? buf.subarray(0, max) : buf);
+    } catch (error) {
+      throw named(error, `write stdin of ${this.program}`, this.program);
     }
   }
 
-  pollWrite(cx: Context, buf: Uint8Array): Poll<number> {
-    this.check();
-    if (buf.length === 0) return 0;
-    if (this.stream.writableNeedDrain) {
-      this.readiness.register(cx);
-      return PENDING;
+  override pollFlush(cx: Context): Poll<void> {
+    try {
+      return super.pollFlush(cx);
+    } catch (error) {
+      throw named(error, `flush stdin of ${this.program}`, this.program);
     }
-    const n = Math.min(buf.length, MAX_WRITE);
-    this.inflight++;
-    // Copy: Node holds the chunk until the pipe takes it; the caller may reuse `buf` at once.
-    this.stream.write(Buffer.from(n === buf.length ? buf : buf.subarray(0, n)), this.onWritten);
-    return n;
   }
 
-  pollFlush(cx: Context): Poll<void> {
-    const e = this.error;
-    if (e !== null) throw e;
-    if (this.inflight === 0 || this.stream.destroyed) return;
-    this.readiness.register(cx);
-    return PENDING;
-  }
-
-  pollShutdown(cx: Context): Poll<void> {
-    const e = this.error;
-    if (e !== null) throw e;
-    if (!this.ending) {
-      this.ending = true;
-      this.stream.end();
+  override pollShutdown(cx: Context): Poll<void> {
+    try {
+      return super.pollShutdown(cx);
+    } catch (error) {
+      throw named(error, `close stdin of ${this.program}`, this.program);
     }
-    if (this.finished || this.stream.destroyed) return;
-    this.readiness.register(cx);
-    return PENDING;
-  }
-
-  override cancelWrite(): void {
-    this.readiness.clear();
   }
 
   /**
-   * End the child's input without waiting (bytes already accepted are still delivered). Idempotent.
+   * End the child's input without waiting; bytes already accepted are still delivered (unlike
+   * `NodeWriter.close()`, which destroys the stream). Idempotent.
    *
    * @example
    * child.stdin!.close(); // the child now reads end of input
    */
-  close(): void {
-    if (this.ending) return;
-    this.ending = true;
-    this.stream.end();
-    this.readiness.wake();
-  }
-
-  /** Same as {@link ChildStdin.close}, for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
+  override close(): void {
+    const s = this.stream;
+    if (!s.writableEnded && !s.destroyed) s.end();
   }
 
   override describe(): string {
-    return `${this.program} stdin`;
+    return `stdin of ${this.program}`;
   }
 }
