@@ -7,7 +7,7 @@
  * listeners are counted in one place and Node's default exit comes back when runMain stops.
  */
 import type { IntoFuture } from "../future/into-future.js";
-import { subscribe, unsubscribe } from "../signal/registry.js";
+import { subscribe, subscriberCount, unsubscribe } from "../signal/registry.js";
 import { JoinError } from "../task/join-error.js";
 import type { Task } from "../task/task.js";
 import { Runtime, type RuntimeOptions } from "./runtime.js";
@@ -64,6 +64,9 @@ class MainSignals {
   }
 
   notify(name: NodeJS.Signals): void {
+    // The program listens for this signal itself (`ctrlC()`, `signal(name)`): it owns it, as under
+    // `#[tokio::main]`, so runMain neither cancels main nor exits.
+    if (subscriberCount(name) > 1) return;
     if (this.first !== null || this.mainDone) process.exit(SIGNAL_EXIT[name]);
     this.first = name;
     const again = name === "SIGINT" ? "press Ctrl-C again" : `send ${name} again`;
@@ -88,6 +91,9 @@ class MainSignals {
  * - The first SIGINT (Ctrl-C) or SIGTERM cancels `main`: its `finally` blocks run (async ones
  *   too), then the process exits with 130 (SIGINT) or 143 (SIGTERM), even if foreign handles such
  *   as a user's `setTimeout` are still pending. A second signal exits at once.
+ * - Except while the program listens for that signal itself (a waiting `ctrlC()`, a live
+ *   `signal(name)` listener from `pollux/signal`): then the program owns the signal and runMain
+ *   leaves it alone, so a graceful-shutdown handler is not cut short.
  *
  * Pass `{ exit: false }` to keep the process alive after runMain: it then only sets
  * `process.exitCode` and resolves the returned promise, and Node's default signal behaviour is

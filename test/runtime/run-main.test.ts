@@ -109,6 +109,15 @@ describe("runMain (needs `npm run build`: it imports the built package)", () => 
     expect(p.out()).toContain("still alive");
   });
 
+  it("a main that awaits ctrlC() itself owns Ctrl-C: it is not cancelled and exits 0", async () => {
+    const p = start("user-ctrlc");
+    await waitFor(() => p.out().includes("ready"));
+    p.child.kill("SIGINT");
+    expect(await p.exit).toBe(0);
+    expect(p.out()).toContain("handled by main");
+    expect(p.err()).not.toMatch(/cancelling main/);
+  });
+
   it("a main that waits on something nothing can settle is reported, not a silent exit", async () => {
     const p = start("silent-hang");
     expect(await p.exit).toBe(1);
