@@ -81,6 +81,9 @@ export class Child implements Disposable {
    * Cancel safety: cancel-safe: the child keeps running and a later `wait()` gets the status;
    * with `killOnCancel(true)` a cancelled wait kills the child (SIGKILL).
    *
+   * One waiter at a time (Tokio's `wait` takes `&mut self`): the exit wakes one registered task;
+   * share the status through a `oneshot` or `watch` if several tasks need it.
+   *
    * Cost: one small future; the exit is delivered by Node's `exit` event.
    *
    * @example

@@ -53,20 +53,24 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Bridges the signal registry to one runMain: the first signal cancels main, the second exits. */
 class MainSignals {
+  /** Live runMain subscriptions: subscribers beyond these are the program's own listeners. */
+  static active = 0;
   /** The first signal received, or null. */
   first: NodeJS.Signals | null = null;
   /** `main` has finished: only the runtime's shutdown is left, so a signal exits at once. */
   mainDone = false;
+  private closed = false;
 
   constructor(private readonly handle: Task<unknown>) {
     subscribe("SIGINT", this);
     subscribe("SIGTERM", this);
+    MainSignals.active++;
   }
 
   notify(name: NodeJS.Signals): void {
     // The program listens for this signal itself (`ctrlC()`, `signal(name)`): it owns it, as under
     // `#[tokio::main]`, so runMain neither cancels main nor exits.
-    if (subscriberCount(name) > 1) return;
+    if (subscriberCount(name) > MainSignals.active) return;
     if (this.first !== null || this.mainDone) process.exit(SIGNAL_EXIT[name]);
     this.first = name;
     const again = name === "SIGINT" ? "press Ctrl-C again" : `send ${name} again`;
@@ -77,6 +81,9 @@ class MainSignals {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    MainSignals.active--;
     unsubscribe("SIGINT", this);
     unsubscribe("SIGTERM", this);
   }
