@@ -2,8 +2,9 @@
  * `Child`: a running child process (Tokio's `tokio::process::Child`).
  *
  * HOW: Node's `ChildProcess` reports the exit with an `exit` event; the child keeps the status and
- * wakes the task waiting in `wait()` through a `Readiness` (a registered wait is a runtime wake
- * source). Listeners are attached once, at spawn, so an `error` event (e.g. the program does not
+ * wakes every task waiting in `wait()`, each through its own `Readiness` (a registered wait is a
+ * runtime wake source; one `Readiness` per future lets several tasks wait without stealing each
+ * other's registration). Listeners are attached once, at spawn, so an `error` event (e.g. the program does not
  * exist) never goes unhandled: it becomes the `IoError` that `wait()` throws.
  *
  * Cancellation (Rust's drop): a cancelled `wait()` leaves the child running, unless the command set
@@ -40,17 +41,18 @@ export class Child implements Disposable {
   readonly stderr: ChildStderr | null;
   private status: ExitStatus | null = null;
   private spawnError: IoError | null = null;
-  private readonly readiness = new Readiness();
+  /** `wait()` futures waiting for the exit; each holds its own registration. */
+  private readonly waiters = new Set<ChildWait>();
   private readonly onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
     this.status = new ExitStatus(code, signal);
-    this.readiness.wake();
+    this.wakeAll();
   };
   private readonly onError = (err: Error): void => {
     // Node emits "error" when spawning failed, and when kill() could not send a signal; only the
     // first is a failure of the child.
     if (this.status === null && this.process.pid === undefined) {
       this.spawnError = IoError.from(err, `spawn ${this.program}`, { path: this.program });
-      this.readiness.wake();
+      this.wakeAll();
     }
   };
 
@@ -81,8 +83,7 @@ export class Child implements Disposable {
    * Cancel safety: cancel-safe: the child keeps running and a later `wait()` gets the status;
    * with `killOnCancel(true)` a cancelled wait kills the child (SIGKILL).
    *
-   * One waiter at a time (Tokio's `wait` takes `&mut self`): the exit wakes one registered task;
-   * share the status through a `oneshot` or `watch` if several tasks need it.
+   * Several tasks may wait at once (unlike Tokio's `&mut self`); the exit wakes them all.
    *
    * Cost: one small future; the exit is delivered by Node's `exit` event.
    *
@@ -114,8 +115,13 @@ export class Child implements Disposable {
     return this.process.kill(signal);
   }
 
+  private wakeAll(): void {
+    for (const w of this.waiters) w.readiness.wake();
+    this.waiters.clear();
+  }
+
   /** @internal */
-  pollWait(cx: Context): Poll<ExitStatus> {
+  pollWait(cx: Context, w: ChildWait): Poll<ExitStatus> {
     const status = this.status;
     if (status !== null) {
       if (!pollProceed(cx)) return PENDING;
@@ -128,13 +134,15 @@ export class Child implements Disposable {
       this.stdin = null;
       stdin.close();
     }
-    this.readiness.register(cx);
+    this.waiters.add(w);
+    w.readiness.register(cx);
     return PENDING;
   }
 
   /** @internal a wait (or `output()`/`status()`) was cancelled. */
-  waitCancelled(): void {
-    this.readiness.clear();
+  waitCancelled(w: ChildWait): void {
+    this.waiters.delete(w);
+    w.readiness.clear();
     if (this.killOnCancelFlag) this.kill("SIGKILL");
   }
 
@@ -149,7 +157,6 @@ export class Child implements Disposable {
     this.stdin?.close();
     this.stdout?.close();
     this.stderr?.close();
-    this.readiness.clear();
     if (this.killOnCancelFlag) this.kill("SIGKILL");
   }
 
@@ -169,13 +176,15 @@ export class Child implements Disposable {
  */
 export class ChildWait extends FutureBase<ExitStatus> {
   private waiting = false;
+  /** @internal this future's registration with the runtime. */
+  readonly readiness = new Readiness();
 
   constructor(private readonly child: Child) {
     super();
   }
 
   poll(cx: Context): Poll<ExitStatus> {
-    const out = this.child.pollWait(cx);
+    const out = this.child.pollWait(cx, this);
     this.waiting = out === PENDING;
     return out;
   }
@@ -183,7 +192,7 @@ export class ChildWait extends FutureBase<ExitStatus> {
   override cancel(): void {
     if (!this.waiting) return;
     this.waiting = false;
-    this.child.waitCancelled();
+    this.child.waitCancelled(this);
   }
 
   override describe(): string {

@@ -4,7 +4,7 @@ import { type Future, select } from "../../src/future/index.js";
 import { IoError } from "../../src/io/index.js";
 import { Command } from "../../src/process/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
-import { yieldNow } from "../../src/task/index.js";
+import { spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 
 const node = process.execPath;
@@ -95,6 +95,17 @@ describe("Command / Child", () => {
     );
     expect(() => new Command("ls").args("-l" as never)).toThrow(/array of strings; got "-l"/);
     expect(() => new Command("ls").env("A=B", "c")).toThrow(/contains "="/);
+  });
+
+  it("several tasks may wait for one child", async () => {
+    const out = await run(function* () {
+      const child = new Command(node).args(["-e", "setTimeout(() => process.exit(7), 50)"]).spawn();
+      const a = spawn(child.wait());
+      const b = spawn(child.wait());
+      const c = yield* child.wait();
+      return [(yield* a).code, (yield* b).code, c.code];
+    });
+    expect(out).toEqual([7, 7, 7]);
   });
 
   it("a cancelled wait leaves the child running; kill() then wait() reports the signal", async () => {
