@@ -15,7 +15,8 @@
  * the write runs in the background, `flush()` waits for it, and its error is reported by the next
  * operation. Cost: one copy per read or write, and one buffer per file (at most 1 MiB).
  *
- * Closing while an operation is in flight closes the descriptor when that operation completes.
+ * Closing while an operation is in flight closes the descriptor when that operation completes. A
+ * `File` dropped without `close()` is closed when it is garbage-collected (see `leaked`).
  */
 import * as fs from "node:fs";
 import { FutureBase } from "../future/future.js";
@@ -83,6 +84,14 @@ const FLAGS: ReadonlySet<string> = new Set([
 export type SeekFrom = number | { start: number } | { current: number } | { end: number };
 
 function ignore(): void {}
+
+/**
+ * Rust closes a file when it is dropped; JavaScript has no drop, so a `File` that becomes garbage
+ * without `close()` has its descriptor closed by this registry (as Node does for a `FileHandle`).
+ * `close()` unregisters. In-flight operations keep the `File` reachable through their callbacks,
+ * so a descriptor is never closed under a running operation.
+ */
+const leaked = new FinalizationRegistry<number>((fd) => fs.close(fd, ignore));
 
 function startOpen(op: OpArgs): void {
   fs.open(op.path, op.arg as string, 0o666, op.cb);
@@ -153,6 +162,7 @@ export class File extends AsyncReadWriteBase implements Disposable {
   ) {
     super();
     this.fdValue = fd;
+    leaked.register(this, fd, this);
   }
 
   /**
@@ -346,7 +356,7 @@ export class File extends AsyncReadWriteBase implements Disposable {
 
   /**
    * Close the file. Idempotent. If an operation is in flight, the descriptor is closed when it
-   * completes. A background write's error is lost: `flush()` first to see it. Later operations
+   * completes. (A `File` that is never closed is closed when garbage-collected; do not rely on it.) A background write's error is lost: `flush()` first to see it. Later operations
    * throw an `IoError`. `using` calls it at scope exit.
    *
    * @example
@@ -356,6 +366,7 @@ export class File extends AsyncReadWriteBase implements Disposable {
   close(): void {
     if (this.closeRequested) return;
     this.closeRequested = true;
+    leaked.unregister(this);
     this.buf = null;
     this.bufStart = this.bufEnd = 0;
     // A task waiting on this file re-polls and gets "the file was closed" instead of hanging.

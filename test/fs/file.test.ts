@@ -184,3 +184,17 @@ describe("File", () => {
     expect(openFds()).toBeLessThanOrEqual(before);
   });
 });
+
+describe("File dropped without close()", () => {
+  it("is closed when garbage-collected", async () => {
+    const { execFile } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const fixture = fileURLToPath(new URL("./fixtures/gc-close.mjs", import.meta.url));
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--expose-gc", fixture], (err, out) => (err ? reject(err) : resolve(out))),
+    );
+    const { before, held, after } = JSON.parse(stdout) as { before: number; held: number; after: number };
+    expect(held).toBeGreaterThanOrEqual(before + 100);
+    expect(after).toBeLessThanOrEqual(before);
+  });
+});
