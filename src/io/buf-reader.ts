@@ -105,7 +105,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
 
   /** Bytes buffered and not yet consumed. */
   get buffered(): number {
-    return this.cap - this.pos;
+    return this.pieceLen + this.cap - this.pos;
   }
 
   /** The buffer size given at construction. */
@@ -114,15 +114,15 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
   }
 
   pollRead(cx: Context, dst: Uint8Array): Poll<number> {
-    if (this.pos === this.cap && dst.length >= this.buf.length) {
+    if (this.pos === this.cap && this.pieceLen === 0 && dst.length >= this.buf.length) {
       // Large read, empty buffer: skip the copy through our buffer.
       return this.inner.pollRead(cx, dst);
     }
     const avail = this.pollFillBuf(cx);
     if (avail === PENDING) return PENDING;
     const n = Math.min(avail.length, dst.length);
-    dst.set(avail.subarray(0, n));
-    this.pos += n;
+    dst.set(n === avail.length ? avail : avail.subarray(0, n));
+    this.consume(n);
     return n;
   }
 
@@ -140,6 +140,8 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
    * if (avail !== PENDING) reader.consume(handle(avail));
    */
   pollFillBuf(cx: Context): Poll<Uint8Array> {
+    // The start of a line whose readLine() was cancelled comes first: plain reads must not skip it.
+    if (this.pieces.length > 0) return this.pieces[0]!;
     if (this.pos >= this.cap) {
       const n = this.inner.pollRead(cx, this.buf);
       if (n === PENDING) return PENDING;
@@ -172,12 +174,20 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
    * reader.consume(4);
    */
   consume(n: number): void {
-    if (!Number.isInteger(n) || n < 0 || n > this.cap - this.pos) {
+    const head = this.pieces[0];
+    const avail = head === undefined ? this.cap - this.pos : head.length;
+    if (!Number.isInteger(n) || n < 0 || n > avail) {
       throw new RangeError(
-        `BufReader.consume(${String(n)}): only ${this.cap - this.pos} bytes are buffered; consume at most what fillBuf() returned.`,
+        `BufReader.consume(${String(n)}): only ${avail} bytes were returned by fillBuf(); consume at most that many.`,
       );
     }
-    this.pos += n;
+    if (head === undefined) {
+      this.pos += n;
+      return;
+    }
+    this.pieceLen -= n;
+    if (n === head.length) this.pieces.shift();
+    else this.pieces[0] = head.subarray(n);
   }
 
   /**

@@ -39,6 +39,9 @@ export class BytesBuf {
   private viewStart = 0;
   private viewEnd = 0;
   private viewData: Uint8Array;
+  private spareView: Uint8Array;
+  private spareAt = -1;
+  private spareData: Uint8Array;
 
   /** @param capacity initial size in bytes (default 8 KiB); it grows as needed. */
   constructor(capacity = 8 * 1024) {
@@ -50,6 +53,8 @@ export class BytesBuf {
     this.data = new Uint8Array(capacity);
     this.view = this.data.subarray(0, 0);
     this.viewData = this.data;
+    this.spareView = this.view;
+    this.spareData = this.data;
   }
 
   /** Readable bytes. */
@@ -175,10 +180,19 @@ export class BytesBuf {
     return this.view;
   }
 
-  /** @internal free space after `reserve(n)`, as a view to read into; then `commit(read)`. */
+  /**
+   * @internal free space after `reserve(n)`, as a view to read into; then `commit(read)`. Cached
+   * while the buffer is unchanged, so a reader polled again and again while PENDING allocates nothing.
+   */
   spare(n: number): Uint8Array {
     this.reserve(n);
-    return this.data.subarray(this.end, this.end + n);
+    const end = this.end;
+    if (this.spareData !== this.data || this.spareAt !== end || this.spareView.length !== n) {
+      this.spareData = this.data;
+      this.spareAt = end;
+      this.spareView = this.data.subarray(end, end + n);
+    }
+    return this.spareView;
   }
 
   /** @internal `n` bytes were written into the view returned by `spare`. */

@@ -131,7 +131,13 @@ export class Copy extends FutureBase<number> {
   }
 
   poll(cx: Context): Poll<number> {
-    return this.transfer.poll(cx) ? this.transfer.amount : PENDING;
+    try {
+      return this.transfer.poll(cx) ? this.transfer.amount : PENDING;
+    } catch (e) {
+      // The other side may still hold our waker (a read waiting while a flush failed): release it.
+      this.transfer.cancel();
+      throw e;
+    }
   }
 
   override cancel(): void {
@@ -179,9 +185,16 @@ export class CopyBidirectional extends FutureBase<[number, number]> {
 
   poll(cx: Context): Poll<[number, number]> {
     // Poll both every time: each only does work if its side can move.
-    const abDone = this.ab.poll(cx);
-    const baDone = this.ba.poll(cx);
-    return abDone && baDone ? [this.ab.amount, this.ba.amount] : PENDING;
+    try {
+      const abDone = this.ab.poll(cx);
+      const baDone = this.ba.poll(cx);
+      return abDone && baDone ? [this.ab.amount, this.ba.amount] : PENDING;
+    } catch (e) {
+      // One direction failed: the whole proxy fails, and the other direction must not stay
+      // registered on its reader or writer.
+      this.cancel();
+      throw e;
+    }
   }
 
   override cancel(): void {

@@ -14,7 +14,8 @@
  * - Codecs: `Decoder`/`Encoder` over a `BytesBuf`; `FramedRead` (a `Stream` of frames),
  *   `FramedWrite` (`send`, `feed`, `flush`, `close`); `LinesCodec`, `LengthDelimitedCodec`;
  *   `FrameTooLong`.
- * - Node: `fromNodeReadable`, `fromNodeWritable`, `toNodeReadable`, `toNodeWritable`.
+ * - Node: `fromNodeReadable`, `fromNodeWritable`, `fromNodeDuplex`, `toNodeReadable`,
+ *   `toNodeWritable`.
  *
  * Cancel safety follows Tokio: `read`, `write`, `flush`, `shutdown` are cancel-safe; `readExact`,
  * `readToEnd`, `readToString`, `writeAll` and `copy` are not (each says what may be lost).
@@ -49,6 +50,7 @@ export {
   type LengthDelimitedOptions,
 } from "./length-delimited-codec.js";
 export { LinesCodec } from "./lines-codec.js";
+export { fromNodeDuplex, NodeDuplex } from "./node-duplex.js";
 export { fromNodeReadable, NodeReader } from "./node-reader.js";
 export { fromNodeWritable, NodeWriter } from "./node-writer.js";
 export {

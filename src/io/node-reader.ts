@@ -29,7 +29,8 @@ function isReadable(value: unknown): value is Readable {
 
 /**
  * A pollux reader over a Node `Readable` (a socket, `process.stdin`, `fs.createReadStream`, a
- * child's stdout). Made by {@link fromNodeReadable}. Errors of the stream are thrown by the next
+ * child's stdout). Made by {@link fromNodeReadable}. It must be the stream's only consumer (no
+ * 'data' listener, no `pipe`), because it reads in paused mode with `read()`. Errors of the stream are thrown by the next
  * read as an `IoError` (kind from the errno code, the original as `cause`). A stream destroyed
  * before its end is an `IoError` of kind `"UnexpectedEof"`.
  *

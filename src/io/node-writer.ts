@@ -83,8 +83,16 @@ export class NodeWriter extends AsyncWriteBase {
       return PENDING;
     }
     this.inflight++;
-    // A copy: Node holds the chunk until written, and the caller may reuse `buf` at once.
-    if (!this.stream.write(Buffer.from(buf), this.onWritten)) this.needDrain = true;
+    let ok: boolean;
+    try {
+      // A copy: Node holds the chunk until written, and the caller may reuse `buf` at once.
+      ok = this.stream.write(Buffer.from(buf), this.onWritten);
+    } catch (e) {
+      // Some streams throw synchronously (write after end) instead of emitting 'error'.
+      this.inflight--;
+      throw IoError.from(e, "write to Node stream");
+    }
+    if (!ok) this.needDrain = true;
     return buf.length;
   }
 

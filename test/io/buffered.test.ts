@@ -72,29 +72,44 @@ describe("BufReader", () => {
   });
 
   it("readLine is cancel-safe: a line interrupted by a timer is completed by the next call", async () => {
+    await run(
+      function* () {
+        const [a, b] = duplex(64);
+        const r = new BufReader(b);
+        spawn(function* () {
+          for (const piece of ["hel", "lo wo", "rld\nsecond", " line\n"]) {
+            yield* a.writeAll(enc.encode(piece));
+            yield* sleep(3);
+          }
+          yield* a.shutdown();
+        });
+        const got: string[] = [];
+        let timeouts = 0;
+        for (;;) {
+          const s = yield* select({ line: r.readLine(), t: sleep(1) });
+          if (s.key === "t") {
+            timeouts++;
+            continue;
+          }
+          if (s.value === null) break;
+          got.push(s.value);
+        }
+        expect(got).toEqual(["hello world", "second line"]);
+        expect(timeouts).toBeGreaterThan(0);
+      },
+      { clock: "paused" },
+    );
+  });
+
+  it("after a cancelled readLine, plain reads still see the partial line first", async () => {
     await run(function* () {
-      const [a, b] = duplex(64);
-      const r = new BufReader(b);
-      spawn(function* () {
-        for (const piece of ["hel", "lo wo", "rld\nsecond", " line\n"]) {
-          yield* a.writeAll(enc.encode(piece));
-          yield* sleep(3);
-        }
-        yield* a.shutdown();
-      });
-      const got: string[] = [];
-      let timeouts = 0;
-      for (;;) {
-        const s = yield* select({ line: r.readLine(), t: sleep(1) });
-        if (s.key === "t") {
-          timeouts++;
-          continue;
-        }
-        if (s.value === null) break;
-        got.push(s.value);
-      }
-      expect(got).toEqual(["hello world", "second line"]);
-      expect(timeouts).toBeGreaterThan(0);
+      const src = new Source("par");
+      const r = new BufReader(src, 4);
+      const s = yield* select.biased({ line: r.readLine(), now: yieldNow() });
+      expect(s.key).toBe("now");
+      expect(r.buffered).toBe(3);
+      src.push("tial\nrest").end();
+      expect(new TextDecoder().decode(yield* r.readToEnd())).toBe("partial\nrest");
     });
   });
 

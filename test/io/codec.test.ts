@@ -88,26 +88,34 @@ describe("LinesCodec over FramedRead", () => {
   });
 
   it("next() is cancel-safe: frames survive a select that a timer wins", async () => {
-    await run(function* () {
-      const [a, b] = duplex(32);
-      const frames = new FramedRead(b, new LinesCodec());
-      spawn(function* () {
-        const out = new FramedWrite(a, new LinesCodec());
-        for (let i = 0; i < 10; i++) {
-          yield* out.send(`msg ${i}`);
-          if (i % 2 === 0) yield* sleep(2);
+    await run(
+      function* () {
+        const [a, b] = duplex(32);
+        const frames = new FramedRead(b, new LinesCodec());
+        spawn(function* () {
+          const out = new FramedWrite(a, new LinesCodec());
+          for (let i = 0; i < 10; i++) {
+            yield* out.send(`msg ${i}`);
+            if (i % 2 === 0) yield* sleep(2);
+          }
+          yield* out.close();
+        });
+        const got: string[] = [];
+        let ticks = 0;
+        for (;;) {
+          const r = yield* select({ f: frames.next(), t: sleep(1) });
+          if (r.key === "t") {
+            ticks++;
+            continue;
+          }
+          if (r.value === undefined) break;
+          got.push(r.value);
         }
-        yield* out.close();
-      });
-      const got: string[] = [];
-      for (;;) {
-        const r = yield* select({ f: frames.next(), t: sleep(1) });
-        if (r.key === "t") continue;
-        if (r.value === undefined) break;
-        got.push(r.value);
-      }
-      expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `msg ${i}`));
-    });
+        expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `msg ${i}`));
+        expect(ticks).toBeGreaterThan(0);
+      },
+      { clock: "paused" },
+    );
   });
 });
 

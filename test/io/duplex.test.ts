@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { type Future, select } from "../../src/future/index.js";
-import { copy, copyBidirectional, duplex, type IoError, split } from "../../src/io/index.js";
+import { copy, copyBidirectional, duplex, IoError, split } from "../../src/io/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
-import { dec, enc, firstDiff, pattern } from "./helpers.js";
+import { dec, enc, firstDiff, pattern, Source } from "./helpers.js";
 
 function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
   try {
@@ -96,25 +96,33 @@ describe("duplex", () => {
   });
 
   it("a read cancelled by a timer in select loses no byte", async () => {
-    await run(function* () {
-      const [a, b] = duplex(64);
-      const got: number[] = [];
-      const buf = new Uint8Array(3);
-      spawn(function* () {
-        for (let i = 0; i < 20; i++) {
-          yield* a.writeAll(new Uint8Array([i]));
-          if (i % 3 === 0) yield* sleep(2);
+    await run(
+      function* () {
+        const [a, b] = duplex(64);
+        const got: number[] = [];
+        let ticks = 0;
+        const buf = new Uint8Array(3);
+        spawn(function* () {
+          for (let i = 0; i < 20; i++) {
+            yield* a.writeAll(new Uint8Array([i]));
+            if (i % 3 === 0) yield* sleep(2);
+          }
+          yield* a.shutdown();
+        });
+        for (;;) {
+          const r = yield* select({ data: b.read(buf), tick: sleep(1) });
+          if (r.key === "tick") {
+            ticks++;
+            continue;
+          }
+          if (r.value === 0) break;
+          for (let i = 0; i < r.value; i++) got.push(buf[i]!);
         }
-        yield* a.shutdown();
-      });
-      for (;;) {
-        const r = yield* select({ data: b.read(buf), tick: sleep(1) });
-        if (r.key === "tick") continue;
-        if (r.value === 0) break;
-        for (let i = 0; i < r.value; i++) got.push(buf[i]!);
-      }
-      expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    });
+        expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        expect(ticks).toBeGreaterThan(0); // reads really were cancelled
+      },
+      { clock: "paused" },
+    );
   });
 
   it("100,000 aborted reads leave no registration behind", async () => {
@@ -219,5 +227,48 @@ describe("copy", () => {
       const e = yield* caught(copy(src, dst));
       expect((e as IoError).kind).toBe("BrokenPipe");
     });
+  });
+
+  it("a failing direction of copyBidirectional releases the other direction's registration", async () => {
+    const rt = new Runtime();
+    await rt.run(function* () {
+      class Flaky extends Source {
+        pollWrite(): number {
+          return 1;
+        }
+        pollFlush(): void {}
+        pollShutdown(): void {}
+      }
+      const a = new Flaky();
+      const [b, bPeer] = duplex(16);
+      const proxy = spawn(copyBidirectional(a, b));
+      yield* yieldNow();
+      yield* yieldNow();
+      expect(rt.metrics().pendingSources).toBe(2); // reading a, reading b
+      a.fail(new IoError("ConnectionReset", "reset"));
+      let kind = "";
+      try {
+        yield* proxy;
+      } catch (e) {
+        kind = ((e as { cause?: IoError }).cause ?? (e as IoError)).kind;
+      }
+      expect(kind).toBe("ConnectionReset");
+      expect(rt.metrics().pendingSources).toBe(0);
+      bPeer.close();
+    });
+    await rt.shutdown();
+  });
+
+  it("runtime.tasks() (and deadlock reports) name the stream a read waits on", async () => {
+    const rt = new Runtime();
+    await rt.run(function* () {
+      const [a] = duplex(8);
+      const t = spawn(a.read(new Uint8Array(1)));
+      yield* yieldNow();
+      const line = rt.tasks().find((x) => x.awaits.includes("read()"));
+      expect(line?.awaits).toMatch(/DuplexStream .*\.read\(\) \(waiting for bytes\)/);
+      t.abort();
+    });
+    await rt.shutdown();
   });
 });

@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import * as net from "node:net";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
@@ -6,9 +8,11 @@ import {
   BufReader,
   copy,
   duplex,
+  fromNodeDuplex,
   fromNodeReadable,
   fromNodeWritable,
   IoError,
+  split,
   toNodeReadable,
   toNodeWritable,
 } from "../../src/io/index.js";
@@ -171,6 +175,43 @@ describe("toNodeReadable / toNodeWritable", () => {
     });
   });
 
+  it("toNodeWritable: a slow pollux writer holds the Node producer at its highWaterMark", async () => {
+    await run(function* () {
+      const [a, b] = duplex(1000);
+      const node = toNodeWritable(a, { highWaterMark: 4096 });
+      const data = pattern(200_000, 8);
+      let refused = 0;
+      let maxQueued = 0;
+      const producerDone = fromPromise(async () => {
+        for (let i = 0; i < data.length; i += 1000) {
+          if (!node.write(data.subarray(i, i + 1000))) {
+            refused++;
+            maxQueued = Math.max(maxQueued, node.writableLength);
+            await once(node, "drain");
+          }
+        }
+        node.end();
+        await finished(node);
+      });
+      const reader = spawn(function* () {
+        const out = new Uint8Array(data.length);
+        let at = 0;
+        const buf = new Uint8Array(700);
+        for (let n = yield* b.read(buf); n > 0; n = yield* b.read(buf)) {
+          out.set(buf.subarray(0, n), at);
+          at += n;
+          yield* sleep(0);
+        }
+        return out.subarray(0, at);
+      });
+      yield* producerDone;
+      const got = yield* reader;
+      expect(firstDiff(got, data)).toBe(-1);
+      expect(refused).toBeGreaterThan(0);
+      expect(maxQueued).toBeLessThanOrEqual(4096 + 1000);
+    });
+  });
+
   it("toNodeReadable reads only when Node asks: a paused consumer stops the pollux reader", async () => {
     await run(function* () {
       let handedOut = 0;
@@ -238,5 +279,33 @@ describe("toNodeReadable / toNodeWritable", () => {
       expect(firstDiff(new Uint8Array(Buffer.concat(parts)), data)).toBe(-1);
       expect(dec.decode(new Uint8Array(0))).toBe("");
     });
+  });
+});
+
+describe("fromNodeDuplex", () => {
+  it("talks to a real TCP peer: echo with half-close, split across two tasks", async () => {
+    const server = net.createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      await run(function* () {
+        const socket = net.connect(port, "127.0.0.1");
+        yield* fromPromise(() => once(socket, "connect"));
+        const conn = fromNodeDuplex(socket);
+        const [rd, wr] = split(conn);
+        const data = pattern(500_000, 4);
+        const writer = spawn(function* () {
+          yield* wr.writeAll(data);
+          yield* wr.shutdown(); // half-close: the echo server ends its side after echoing
+        });
+        const back = yield* rd.readToEnd();
+        yield* writer;
+        expect(back.length).toBe(data.length);
+        expect(firstDiff(back, data)).toBe(-1);
+        conn.close();
+      });
+    } finally {
+      server.close();
+    }
   });
 });
