@@ -9,14 +9,21 @@ function start(mode: string): {
   out: () => string;
   err: () => string;
   exit: Promise<number | null>;
+  signal: () => NodeJS.Signals | null;
 } {
   const child = spawn(process.execPath, [fixture, mode], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exit };
+  let signal: NodeJS.Signals | null = null;
+  const exit = new Promise<number | null>((resolve) =>
+    child.on("exit", (code, sig) => {
+      signal = sig;
+      resolve(code);
+    }),
+  );
+  return { child, out: () => out, err: () => err, exit, signal: () => signal };
 }
 
 async function waitFor(check: () => boolean): Promise<void> {
@@ -51,6 +58,64 @@ describe("runMain (needs `npm run build`: it imports the built package)", () => 
     await waitFor(() => p.out().includes("cleanup started"));
     p.child.kill("SIGINT");
     expect(await p.exit).toBe(130);
+  });
+
+  it("SIGTERM cancels main too: finally runs, exit code 143", async () => {
+    const p = start("wait");
+    await waitFor(() => p.out().includes("ready"));
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(143);
+    expect(p.out()).toContain("cleanup done");
+    expect(p.err()).toMatch(/terminated; cancelling main/);
+  });
+
+  for (const [sig, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    it(`after ${sig}, the process exits once cleanup is done, not when a pending foreign timer fires`, async () => {
+      const p = start("foreign");
+      await waitFor(() => p.out().includes("ready"));
+      const sent = Date.now();
+      p.child.kill(sig);
+      expect(await p.exit).toBe(code);
+      expect(p.out()).toContain("cleanup done");
+      // The foreign timer is 60 s long; "well before it" is all this asserts.
+      expect(Date.now() - sent).toBeLessThan(30_000);
+    });
+  }
+
+  it("a second SIGTERM exits at once, even while cleanup is still running", async () => {
+    const p = start("stubborn");
+    await waitFor(() => p.out().includes("ready"));
+    p.child.kill("SIGTERM");
+    await waitFor(() => p.out().includes("cleanup started"));
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(143);
+  });
+
+  it("when main returns, the process ends even with a foreign timer pending", async () => {
+    const started = Date.now();
+    const p = start("ok-foreign");
+    expect(await p.exit).toBe(0);
+    expect(p.out()).not.toContain("foreign timer fired");
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it("{ exit: false }: runMain resolves, sets exitCode, removes its signal listeners, leaves the process alive", async () => {
+    const p = start("exit-false");
+    expect(await p.exit).toBe(0);
+    expect(p.out()).toContain("resolved sigint=0 sigterm=0");
+    expect(p.out()).toContain("still alive");
+  });
+
+  it("a main that awaits ctrlC() itself owns Ctrl-C: it is not cancelled and exits 0", async () => {
+    const p = start("user-ctrlc");
+    await waitFor(() => p.out().includes("ready"));
+    p.child.kill("SIGINT");
+    expect(await p.exit).toBe(0);
+    expect(p.out()).toContain("handled by main");
+    expect(p.err()).not.toMatch(/cancelling main/);
   });
 
   it("a main that waits on something nothing can settle is reported, not a silent exit", async () => {
