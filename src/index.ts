@@ -26,7 +26,14 @@ export {
   tryJoinAll,
   type Waker,
 } from "./future/index.js";
-export { DeadlockError, Runtime, type RuntimeOptions, run, runMain } from "./runtime/index.js";
+export {
+  DeadlockError,
+  type RunMainOptions,
+  Runtime,
+  type RuntimeOptions,
+  run,
+  runMain,
+} from "./runtime/index.js";
 export {
   CancellationToken,
   JoinError,

@@ -7,10 +7,10 @@
  * listeners are counted in one place and Node's default exit comes back when runMain stops.
  */
 import type { IntoFuture } from "../future/into-future.js";
-import { subscribe, subscriberCount, unsubscribe } from "../signal/registry.js";
 import { JoinError } from "../task/join-error.js";
 import type { Task } from "../task/task.js";
 import { Runtime, type RuntimeOptions } from "./runtime.js";
+import { subscribe, subscriberCount, unsubscribe } from "./signals.js";
 
 /**
  * Run `main` on a new runtime and resolve with its output, or reject with what it threw. When

@@ -11,9 +11,6 @@
 import type { Context, Poll } from "../future/poll.js";
 import { PENDING } from "../future/poll.js";
 import { Readiness } from "../io/registration.js";
-import { END, type End } from "../stream/poll-next.js";
-import { Next, StreamBase } from "../stream/stream.js";
-import { pollProceed } from "../task/coop.js";
 import {
   checkSignalName,
   type Subscriber,
@@ -21,7 +18,10 @@ import {
   unsubscribe,
   waitEnded,
   waitStarted,
-} from "./registry.js";
+} from "../runtime/signals.js";
+import { END, type End } from "../stream/poll-next.js";
+import { Next, StreamBase } from "../stream/stream.js";
+import { pollProceed } from "../task/coop.js";
 
 /**
  * Receives one Unix signal, as a stream: each item is the signal's name. Create it with

@@ -1,7 +1,8 @@
 /**
  * The signal registry: one Node `process.on(name)` listener per signal, shared by every pollux
  * subscriber of that signal, installed when the first subscriber arrives and removed when the last
- * one leaves.
+ * one leaves. It lives in `runtime/` because `runMain` subscribes to SIGINT/SIGTERM and
+ * `pollux/signal` builds on it (an import never points up a layer).
  *
  * WHY one shared listener: Node turns off its default action for a signal (exit on SIGINT/SIGTERM)
  * while at least one listener exists. Tokio turns it off for good once a signal is registered;
