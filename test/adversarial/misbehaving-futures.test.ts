@@ -618,3 +618,41 @@ function* asyncReadyBody(): Generator<unknown, number> {
   return 1;
 }
 const asyncReady = asyncFn(asyncReadyBody);
+
+describe("a leaf future polled by hand outside any task", () => {
+  // BUG: the coop budget is per task poll (Task.run sets current.budget), but nothing resets it
+  // when the poll ends, so code polling outside any task (a Node callback, a waker, a hand-made
+  // executor) inherits whatever the LAST task poll left. After a task spent its whole budget, a
+  // ready resource polled outside a task refuses: it returns PENDING and wakes the waker (a waker
+  // that re-polls on wake would recurse until the stack overflows). Tokio treats code outside a
+  // task as unconstrained. Minimal reproduction: the test below (expected 5, actual PENDING with
+  // one spurious wake). Fix: restore an unconstrained budget when a task poll ends (or have
+  // pollProceed proceed when no task is being polled).
+  it.fails("a ready channel is ready, whatever budget the last task poll left", async () => {
+    const [tx, rx] = mpsc.unbounded<number>();
+    await run(function* () {
+      for (let i = 0; i < 128; i++) yield* consumeBudget(); // spends the whole budget in one poll
+    });
+    await turns(1);
+    tx.send(5);
+    let wakes = 0;
+    const out = rx.recv().poll({
+      waker: {
+        wake() {
+          wakes++;
+        },
+      },
+    });
+    expect(out).toBe(5);
+    expect(wakes).toBe(0);
+  });
+
+  it("a ready channel is ready outside a task when the last task poll left budget", async () => {
+    const [tx, rx] = mpsc.unbounded<number>();
+    await run(function* () {
+      yield* yieldNow();
+    });
+    tx.send(5);
+    expect(rx.recv().poll({ waker: { wake() {} } })).toBe(5);
+  });
+});
