@@ -20,10 +20,18 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { asyncFn, type Future, join, select } from "../../src/future/index.js";
+import { asyncFn, type Future, join, select, tryJoin } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
-import { Mutex, mpsc, Semaphore, watch } from "../../src/sync/index.js";
-import { consumeBudget, JoinError, type JoinHandle, spawn, yieldNow } from "../../src/task/index.js";
+import { Mutex, mpsc, RwLock, Semaphore, watch } from "../../src/sync/index.js";
+import {
+  CancellationToken,
+  consumeBudget,
+  JoinError,
+  type JoinHandle,
+  JoinSet,
+  spawn,
+  yieldNow,
+} from "../../src/task/index.js";
 import { Elapsed, Instant, sleep, timeout } from "../../src/time/index.js";
 import { DisposeLedger, expectQuiet, FinallyLedger, prng } from "./helpers.js";
 
@@ -42,6 +50,9 @@ type Leaf =
   | { k: "lock"; wait: number; hold: number }
   | { k: "permit"; wait: number; hold: number; n: number }
   | { k: "abort"; target: number }
+  | { k: "abortOutside"; target: number }
+  | { k: "rw"; write: boolean; wait: number; hold: number }
+  | { k: "cancelToken" }
   | { k: "fail" };
 
 type Cleanup = { k: "sleep"; ms: number } | { k: "yield" };
@@ -50,6 +61,9 @@ type Step =
   | Leaf
   | { k: "try"; body: Step[]; cleanup: Cleanup[] }
   | { k: "join"; a: Step[]; b: Step[] }
+  | { k: "tryJoin"; a: Step[]; b: Step[] }
+  | { k: "joinSet"; a: Step[]; b: Step[] }
+  | { k: "tokenBlock"; body: Step[] }
   | { k: "spawn"; body: Step[]; awaited: boolean }
   | { k: "timeoutBlock"; ms: number; body: Step[] }
   | { k: "selectBlock"; ms: number; body: Step[] };
@@ -72,6 +86,14 @@ const leafArb: fc.Arbitrary<Leaf> = fc.oneof(
     n: fc.integer({ min: 1, max: 3 }),
   }),
   fc.record({ k: fc.constant("abort" as const), target: fc.nat(30) }),
+  fc.record({ k: fc.constant("abortOutside" as const), target: fc.nat(30) }),
+  fc.record({
+    k: fc.constant("rw" as const),
+    write: fc.boolean(),
+    wait,
+    hold: fc.integer({ min: 0, max: 8 }),
+  }),
+  fc.constant({ k: "cancelToken" as const }),
   fc.constant({ k: "fail" as const }),
 );
 
@@ -89,6 +111,9 @@ const stepsArb: fc.Memo<Step[]> = fc.memo((n) => {
   const compound: fc.Arbitrary<Step> = fc.oneof(
     fc.record({ k: fc.constant("try" as const), body: inner, cleanup: cleanupArb }),
     fc.record({ k: fc.constant("join" as const), a: inner, b: inner }),
+    fc.record({ k: fc.constant("tryJoin" as const), a: inner, b: inner }),
+    fc.record({ k: fc.constant("joinSet" as const), a: inner, b: inner }),
+    fc.record({ k: fc.constant("tokenBlock" as const), body: inner }),
     fc.record({ k: fc.constant("spawn" as const), body: inner, awaited: fc.boolean() }),
     fc.record({ k: fc.constant("timeoutBlock" as const), ms: fc.integer({ min: 0, max: 25 }), body: inner }),
     fc.record({ k: fc.constant("selectBlock" as const), ms: fc.integer({ min: 0, max: 25 }), body: inner }),
@@ -130,6 +155,8 @@ interface Ctx {
   id: number;
   /** A `finally` of this context was entered by a cancellation: none of its code may run again. */
   dead: boolean;
+  /** The planned failure that escaped this context's task, if it is a task's root context. */
+  failure: Planned | null;
   seq: number;
   wrx: ReturnType<typeof watch<number>>[1];
   lastSeen: number;
@@ -165,6 +192,14 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
   const urxLock = new Mutex(0);
   const mutex = new Mutex(0);
   const sem = new Semaphore(program.permits);
+  const rw = new RwLock(0);
+  const token = new CancellationToken();
+  let readers = 0;
+  let writers = 0;
+  /** Planned failures: escaped a task body; seen by an awaiter; reported through onTaskError. */
+  const escaped = new Set<Planned>();
+  const observed = new Set<Planned>();
+  const lostToKnownBug = new Set<Planned>();
   const handles: JoinHandle<unknown>[] = [];
   const sentOk = new Set<number>();
   const received: Msg[] = [];
@@ -177,7 +212,14 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
 
   const now = () => Instant.now().ms - t0;
   const note = (ctx: Ctx, what: string) => trace.push(`${now()} c${ctx.id} ${what}`);
-  const newCtx = (): Ctx => ({ id: nextCtx++, dead: false, seq: 0, wrx: wrx0.clone(), lastSeen: 0 });
+  const newCtx = (): Ctx => ({
+    id: nextCtx++,
+    dead: false,
+    failure: null,
+    seq: 0,
+    wrx: wrx0.clone(),
+    lastSeen: 0,
+  });
 
   /** Await `fut` with a limit; false when it elapsed. */
   function* within<T>(ms: number, fut: Generator<unknown, T> | Future<T>) {
@@ -298,6 +340,36 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
         h.abort();
         return;
       }
+      case "abortOutside": {
+        const h = handles[s.target % handles.length]!;
+        note(ctx, `abort #${h.id} from outside`);
+        setImmediate(() => h.abort());
+        return;
+      }
+      case "rw": {
+        const r = s.write ? yield* within(s.wait, rw.write()) : yield* within(s.wait, rw.read());
+        if (!r.ok) {
+          note(ctx, "rw timed out");
+          return;
+        }
+        using _g = r.value;
+        if (s.write) writers++;
+        else readers++;
+        if (writers > 1 || (writers === 1 && readers > 0))
+          violations.push(`rwlock: ${writers} writers, ${readers} readers`);
+        try {
+          note(ctx, s.write ? "write-locked" : "read-locked");
+          yield* sleep(s.hold);
+        } finally {
+          if (s.write) writers--;
+          else readers--;
+        }
+        return;
+      }
+      case "cancelToken":
+        note(ctx, "cancel token");
+        token.cancel();
+        return;
       case "fail":
         note(ctx, "fail");
         throw new Planned();
@@ -332,12 +404,34 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
       case "join":
         yield* join(exec(s.a, newCtx()), exec(s.b, newCtx()));
         return;
+      case "tryJoin":
+        yield* tryJoin(exec(s.a, newCtx()), exec(s.b, newCtx()));
+        return;
+      case "joinSet": {
+        using set = new JoinSet<void>();
+        set.spawn(taskBody(s.a, newCtx()));
+        set.spawn(taskBody(s.b, newCtx()));
+        try {
+          yield* set.joinNext();
+          note(ctx, "joined one");
+        } catch (e) {
+          if (!(e instanceof JoinError && (e.cancelled || e.cause instanceof Planned))) throw e;
+          if (e.cause instanceof Planned) observed.add(e.cause);
+          note(ctx, "joined one (failed)");
+        }
+        return; // the set's scope ends: the other task is aborted
+      }
+      case "tokenBlock": {
+        const r = yield* token.runUntilCancelled(exec(s.body, newCtx()));
+        note(ctx, token.isCancelled && r === undefined ? "token block stopped" : "token block done");
+        return;
+      }
       case "spawn": {
         const child = newCtx();
         const h = spawn(taskBody(s.body, child));
         handles.push(h);
         note(ctx, `spawned #${h.id} as c${child.id}`);
-        if (s.awaited) yield* awaitTask(h);
+        if (s.awaited) yield* awaitTask(h, child);
         return;
       }
       case "timeoutBlock": {
@@ -355,7 +449,15 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
 
   function* taskBodyGen(steps: Step[], ctx: Ctx): Generator<unknown, void> {
     using _task = disposals.acquire();
-    yield* exec(steps, ctx);
+    try {
+      yield* exec(steps, ctx);
+    } catch (e) {
+      if (e instanceof Planned) {
+        escaped.add(e);
+        ctx.failure = e;
+      }
+      throw e;
+    }
   }
 
   // Helpers as async fns (each its own frame on the task's trampoline), or as plain generators
@@ -367,23 +469,33 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
   const taskBody = wrap(taskBodyGen);
 
   /** Await a task; a cancellation or a planned failure is fine, anything else is recorded. */
-  function* awaitTask(h: JoinHandle<unknown>): Generator<unknown, void> {
+  function* awaitTask(h: JoinHandle<unknown>, child: Ctx): Generator<unknown, void> {
+    let settled = false;
     try {
       yield* h;
+      settled = true;
     } catch (e) {
+      settled = true;
       if (!(e instanceof JoinError && (e.cancelled || e.cause instanceof Planned))) unexpected.push(e);
+      else if (e.cause instanceof Planned) observed.add(e.cause);
+    } finally {
+      // Cancelled while the child had already failed: the known lost-failure bug
+      // (unobserved-failures.test.ts) swallows that failure; excuse it here so the other
+      // invariants keep being checked, and count it.
+      if (!settled && h.isFinished() && child.failure !== null) lostToKnownBug.add(child.failure);
     }
   }
 
   const out = await rt.run(function* () {
     t0 = Instant.now().ms;
-    const top: JoinHandle<unknown>[] = [];
+    const top: [JoinHandle<unknown>, Ctx][] = [];
     for (const [i, steps] of program.tasks.entries()) {
-      const h = spawn(taskBody(steps, newCtx()), { name: `t${i}` });
+      const ctx = newCtx();
+      const h = spawn(taskBody(steps, ctx), { name: `t${i}` });
       handles.push(h);
-      top.push(h);
+      top.push([h, ctx]);
     }
-    for (const h of top) yield* awaitTask(h);
+    for (const [h, ctx] of top) yield* awaitTask(h, ctx);
     trace.push("main done");
     return "main done";
   });
@@ -394,6 +506,16 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
   expectQuiet(rt);
   expect(unexpected).toEqual([]);
   expect(reported.filter((e) => !(e instanceof Planned))).toEqual([]);
+  // Failures: each reported at most once, and every failure that escaped a task and that nobody
+  // saw is reported.
+  const reportedSet = new Set(reported as Planned[]);
+  expect(reportedSet.size).toBe(reported.length);
+  // (Not checked here: a failure reported and then seen by a late awaiter. That happens, see the
+  // it.fails in unobserved-failures.test.ts.)
+  expect(
+    [...escaped].filter((e) => !observed.has(e) && !reportedSet.has(e) && !lostToKnownBug.has(e)),
+  ).toEqual([]);
+  expect(rw.tryWrite()).toBeDefined();
   expect(violations).toEqual([]);
   ledger.expectSound();
   disposals.expectBalanced();
@@ -436,6 +558,11 @@ describe("random programs on a paused clock", () => {
       fc.asyncProperty(programArb, async (program) => {
         const first = await execute(program);
         const second = await execute(program);
+        // An abort from a Node callback lands between drains; with a time slice measured in real
+        // time (yieldAfterMs 1) where the drains split depends on the machine, so it is external
+        // input, not replayable.
+        const outside = JSON.stringify(program.tasks).includes("abortOutside");
+        if (program.yieldAfterMs === 1 && outside) return;
         if (program.yieldAfterMs === 0) {
           expect(second.trace).toEqual(first.trace);
           expect(second.counters).toEqual(first.counters);
