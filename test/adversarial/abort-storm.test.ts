@@ -246,6 +246,35 @@ describe("an abort storm", () => {
   });
 });
 
+describe("spawning while the runtime shuts down", () => {
+  it("a cleanup that spawns and awaits a task during shutdown: the new task is cancelled, shutdown ends", async () => {
+    const log: string[] = [];
+    const rt = new Runtime({ clock: "paused" });
+    rt.spawn(function* () {
+      try {
+        yield* pending();
+      } finally {
+        const helper = spawn(function* () {
+          log.push("helper body ran"); // spawned during shutdown: aborted before its first poll
+          yield* sleep(1);
+        });
+        try {
+          yield* helper;
+        } catch (e) {
+          log.push(e instanceof JoinError && e.cancelled ? "helper cancelled" : `helper: ${String(e)}`);
+        }
+        yield* sleep(1);
+        log.push("cleanup done");
+      }
+    });
+    await turns(2);
+    await rt.shutdown();
+    expect(log).toEqual(["helper cancelled", "cleanup done"]);
+    expectQuiet(rt);
+    expect(() => rt.spawn(pending())).toThrow(/shut down/);
+  });
+});
+
 describe("aborts at random moments (fast-check)", () => {
   const taskArb = fc.record({
     kind: fc.constantFrom(...KINDS.filter((k) => k !== "woken, finishing this tick")),

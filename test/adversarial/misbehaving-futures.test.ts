@@ -656,3 +656,81 @@ describe("a leaf future polled by hand outside any task", () => {
     expect(rx.recv().poll({ waker: { wake() {} } })).toBe(5);
   });
 });
+
+describe("a misbehaving thenable given to fromPromise", () => {
+  // BUG: PromiseFuture.start counts the promise as a wake source (`rt.sources++`) before calling
+  // its `then`; a thenable whose `then` throws synchronously propagates the error (good) but the
+  // source is never released. `metrics().pendingSources` stays 1 for the life of the runtime, and
+  // since a pending source means "a promise may still wake a task", a later real deadlock in that
+  // runtime is never reported: run() waits forever (until Node's beforeExit backstop, if ever).
+  // Minimal reproduction: the test below (expected pendingSources 0, actual 1).
+  // Fix: call `then` first (or catch its throw and settle REJECTED), then count the source.
+  it.fails("a `then` that throws: the error reaches the awaiter and no wake source is left", async () => {
+    const rt = new Runtime();
+    const out = await rt.run(function* () {
+      try {
+        yield* fromPromise(
+          () =>
+            ({
+              // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point
+              then() {
+                throw new Error("bad thenable");
+              },
+            }) as unknown as PromiseLike<number>,
+        );
+        return "no error";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    await rt.shutdown();
+    expect(out).toBe("bad thenable");
+    expect(rt.metrics().pendingSources).toBe(0);
+  });
+
+  it("a thenable that settles twice, both ways, synchronously: the first outcome wins, nothing leaks", async () => {
+    const rt = new Runtime();
+    const out = await rt.run(function* () {
+      return yield* fromPromise(
+        () =>
+          ({
+            // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point
+            then(ok: (v: number) => void, fail: (e: unknown) => void) {
+              ok(1);
+              fail(new Error("second"));
+              ok(2);
+            },
+          }) as unknown as PromiseLike<number>,
+      );
+    });
+    await rt.shutdown();
+    expect(out).toBe(1);
+    expectQuiet(rt);
+  });
+
+  it("a thenable that settles later, twice: the first outcome wins, nothing leaks", async () => {
+    const rt = new Runtime();
+    const out = await rt.run(function* () {
+      try {
+        yield* fromPromise(
+          () =>
+            ({
+              // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point
+              then(ok: (v: number) => void, fail: (e: unknown) => void) {
+                setTimeout(() => {
+                  fail(new Error("first"));
+                  ok(2);
+                }, 1);
+              },
+            }) as unknown as PromiseLike<number>,
+        );
+        return "resolved";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    await rt.shutdown();
+    expect(out).toBe("first");
+    expectQuiet(rt);
+  });
+});

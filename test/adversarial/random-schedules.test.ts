@@ -168,7 +168,11 @@ interface Outcome {
 }
 
 /** Run `program` once on a fresh paused-clock runtime and check every invariant. */
-async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn"): Promise<Outcome> {
+async function execute(
+  program: Program,
+  helpers: "asyncFn" | "plain" = "asyncFn",
+  clock: "paused" | "real" = "paused",
+): Promise<Outcome> {
   const random = prng(program.seed);
   vi.spyOn(Math, "random").mockImplementation(random);
   const ledger = new FinallyLedger();
@@ -178,7 +182,7 @@ async function execute(program: Program, helpers: "asyncFn" | "plain" = "asyncFn
   const unexpected: unknown[] = [];
   const reported: unknown[] = [];
   const rt = new Runtime({
-    clock: "paused",
+    clock,
     budget: program.budget,
     eventInterval: program.eventInterval,
     yieldAfterMs: program.yieldAfterMs,
@@ -573,6 +577,15 @@ describe("random programs on a paused clock", () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("keep every invariant on the real clock too (timer driver, Node timer arming)", async () => {
+    await fc.assert(
+      fc.asyncProperty(programArb, async (program) => {
+        await execute(program, "asyncFn", "real");
+      }),
+      { numRuns: 60 },
     );
   });
 
