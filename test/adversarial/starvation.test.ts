@@ -231,6 +231,48 @@ describe("a task looping over always-ready resources", () => {
   });
 });
 
+describe("ping-pong through the LIFO slot", () => {
+  it("two tasks waking each other forever do not starve a third task or Node's timers", async () => {
+    const rt = new Runtime();
+    let bystander = false;
+    let nodeTimer = false;
+    let volleys = 0;
+    setTimeout(() => {
+      nodeTimer = true;
+    }, 3);
+    await rt.run(function* () {
+      const [toA, atA] = mpsc.unbounded<number>();
+      const [toB, atB] = mpsc.unbounded<number>();
+      const done = () => (bystander && nodeTimer) || volleys >= CAP;
+      const a = spawn(function* () {
+        while (!done()) {
+          const v = yield* atA.recv();
+          volleys++;
+          toB.send(v! + 1);
+        }
+        toB.send(-1);
+      });
+      const b = spawn(function* () {
+        for (;;) {
+          const v = yield* atB.recv();
+          if (v === -1 || v === undefined) return;
+          toA.send(v + 1);
+        }
+      });
+      spawn(function* () {
+        for (let i = 0; i < 200; i++) yield* yieldNow();
+        bystander = true;
+      });
+      toA.send(0);
+      yield* a;
+      yield* b;
+    });
+    await rt.shutdown();
+    expect({ bystander, nodeTimer }).toEqual({ bystander: true, nodeTimer: true });
+    expect(volleys).toBeLessThan(CAP);
+  });
+});
+
 describe("wake loops driven from outside the runtime", () => {
   /** Pending once per poll, woken from `schedule` (a microtask, a nextTick, ...). */
   class ExternallyWoken extends FutureBase<void> {
