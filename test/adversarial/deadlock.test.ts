@@ -3,9 +3,11 @@
  * sender is never closed, chains of JoinHandles, lost wakers) are reported with every task listed
  * and every cleanup run; cleanup that itself gets stuck does not hang `run()`; nothing is declared
  * while a foreign ref'd Node resource (a chain of timers, a child process pipe, another runtime)
- * can still wake a task; `onStall` fires once per stall.
+ * can still wake a task (including another runtime); `onStall` fires once per stall.
  */
-import { spawn as spawnProcess } from "node:child_process";
+import { execFile, spawn as spawnProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { asyncFn, type Future, pending } from "../../src/future/index.js";
 import type { StallReport } from "../../src/runtime/deadlock.js";
@@ -218,6 +220,32 @@ describe("no false deadlock while something foreign can still wake a task", () =
     const err = await run(t).catch((e: unknown) => e);
     clearTimeout(timer);
     expect(err).toBeInstanceOf(DeadlockError);
+  });
+});
+
+describe("another runtime that progresses without a Node timer (separate process: nothing else alive)", () => {
+  const fixture = fileURLToPath(new URL("./fixtures/cross-runtime.mjs", import.meta.url));
+  const outcome = async (mode: string) =>
+    (await promisify(execFile)(process.execPath, [fixture, mode], { timeout: 15_000 })).stdout.trim();
+
+  // BUG: a false DeadlockError. Runtime B's main awaits a JoinHandle of a task on runtime A. A
+  // makes progress only through setImmediate: its paused clock steps from timer to timer with
+  // setImmediate ("paused"), or its busy task yields to Node's event loop with setImmediate every
+  // time slice ("busy"). B's deadlock check asks Node for ref'd resources, and liveness.ts ignores
+  // `Immediate` entries, so B sees nothing alive and rejects run() with a DeadlockError (and
+  // cancels its tasks) although A completes the awaited task moments later. The guide promises
+  // that another runtime is a wake source; it is only while it has a Node timer armed.
+  // Minimal reproduction: fixtures/cross-runtime.mjs (expected "value 7", actual "DeadlockError").
+  // Inside the vitest worker the worker's own handles hide it, hence the child process.
+  // Fix: a process-wide registry of runtimes; before declaring a deadlock, treat any other
+  // runtime that is not quiescent (queued tasks, a drain or paused-clock step scheduled, timers,
+  // pending sources) as a possible wake source.
+  it.fails("a paused-clock runtime stepping through its timers", async () => {
+    expect(await outcome("paused")).toBe("value 7");
+  });
+
+  it.fails("a real-clock runtime busy in a loop that yields to Node", async () => {
+    expect(await outcome("busy")).toBe("value 7");
   });
 });
 
