@@ -223,10 +223,11 @@ describe("no false deadlock while something foreign can still wake a task", () =
   });
 });
 
-describe("another runtime that progresses without a Node timer (separate process: nothing else alive)", () => {
-  const fixture = fileURLToPath(new URL("./fixtures/cross-runtime.mjs", import.meta.url));
-  const outcome = async (mode: string) =>
-    (await promisify(execFile)(process.execPath, [fixture, mode], { timeout: 15_000 })).stdout.trim();
+describe("wake sources that progress only through setImmediate (separate process: nothing else alive)", () => {
+  const fixtureOf = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  const runFixture = async (name: string, arg: string) =>
+    (await promisify(execFile)(process.execPath, [fixtureOf(name), arg], { timeout: 15_000 })).stdout.trim();
+  const outcome = (mode: string) => runFixture("cross-runtime.mjs", mode);
 
   // BUG: a false DeadlockError. Runtime B's main awaits a JoinHandle of a task on runtime A. A
   // makes progress only through setImmediate: its paused clock steps from timer to timer with
@@ -246,6 +247,20 @@ describe("another runtime that progresses without a Node timer (separate process
 
   it.fails("a real-clock runtime busy in a loop that yields to Node", async () => {
     expect(await outcome("busy")).toBe("value 7");
+  });
+
+  it("user code that feeds a channel from a setImmediate callback (no chain)", async () => {
+    expect(await runFixture("immediate-chain.mjs", "0")).toBe("value 7");
+  });
+
+  // BUG: a false DeadlockError, same cause: user code (or a library) that defers with a chain of
+  // setImmediate callbacks before waking a task. The runtime's check runs in an Immediate too;
+  // it finds only `Immediate` entries, which liveness.ts ignores, and declares a deadlock after
+  // the first hop. Minimal reproduction: fixtures/immediate-chain.mjs 1 (expected "value 7",
+  // actual "DeadlockError"). Fix: when foreign `Immediate` entries are pending, re-check after
+  // another turn instead of declaring (an Immediate is one-shot, so a chain ends by itself).
+  it.fails("user code that feeds a channel after a chain of setImmediate callbacks", async () => {
+    expect(await runFixture("immediate-chain.mjs", "3")).toBe("value 7");
   });
 });
 
