@@ -54,13 +54,24 @@ export class PromiseFuture<T> extends FutureBase<T> {
       return;
     }
     this.state = WAITING;
+    try {
+      (p as PromiseLike<T>).then(
+        (v) => this.settle(FULFILLED, v),
+        (e) => this.settle(REJECTED, e),
+      );
+    } catch (error) {
+      // A hostile thenable: its `then` threw. That is the awaiter's error, not a pending source.
+      if (this.state === WAITING) {
+        this.state = REJECTED;
+        this.value = error;
+      }
+      return;
+    }
+    // Counted only once `then` has returned (a thenable may settle synchronously inside it).
+    if (this.state !== WAITING) return;
     const rt = current.runtime;
     this.runtime = rt;
     if (rt !== null) rt.sources++;
-    (p as PromiseLike<T>).then(
-      (v) => this.settle(FULFILLED, v),
-      (e) => this.settle(REJECTED, e),
-    );
   }
 
   private settle(state: number, value: unknown): void {

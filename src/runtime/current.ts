@@ -27,10 +27,16 @@ export interface Current {
   returnPending: boolean;
 }
 
+/**
+ * The budget outside any task poll: effectively unlimited, so a future polled by plain code (a
+ * test, a hand-written executor) is never told to yield because of what the last task left.
+ */
+export const UNCONSTRAINED_BUDGET = 2 ** 30;
+
 export const current: Current = {
   runtime: null,
   cx: null,
-  budget: 128,
+  budget: UNCONSTRAINED_BUDGET,
   frames: [],
   lastPending: null,
   returnPending: false,

@@ -11,7 +11,9 @@
  *
  * Not counted: the process's own stdio and its IPC channel to a parent (a test runner's worker
  * pipes). They are alive for the whole life of the process, and a program does not wake tasks from
- * a write to stdout. `Immediate` entries are one-shot and the runtime's own check runs in one.
+ * a write to stdout. `Immediate` entries are counted (a chain of them may end in a wake), but the
+ * runtime checks again after one turn rather than backing off; the one running the check is not
+ * listed by Node.
  *
  * Cost: only on the deadlock check (the run queue emptied while `run()` waits and the runtime
  * knows no wake source), never on the hot path.
@@ -40,7 +42,7 @@ function isProcessOwn(h: HandleLike, channelFd: number | undefined): boolean {
  * resource, e.g. `["Timeout", "TCPServerWrap"]`); empty when nothing outside the runtime can.
  */
 export function foreignWakeSources(): string[] {
-  const kinds = process.getActiveResourcesInfo().filter((k) => k !== "Immediate");
+  const kinds = process.getActiveResourcesInfo();
   if (kinds.length === 0) return kinds;
   // Remove the entries of the process's own stdio and IPC channel.
   const getHandles = (process as unknown as { _getActiveHandles?: () => HandleLike[] })._getActiveHandles;

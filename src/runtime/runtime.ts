@@ -31,9 +31,9 @@ import type { Future } from "../future/future.js";
 import { describeFuture, isFuture } from "../future/future.js";
 import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Waker } from "../future/poll.js";
-import { label } from "../task/join-error.js";
+import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/task.js";
-import { current } from "./current.js";
+import { current, UNCONSTRAINED_BUDGET } from "./current.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
@@ -67,8 +67,11 @@ export interface RuntimeOptions {
   /** With `instrument`: a poll longer than this many milliseconds counts as slow. Default 10. */
   slowPollMs?: number;
   /**
-   * Called when a task fails and nobody awaits its JoinHandle (checked at the end of the scheduler
-   * tick in which it failed). Default: one line on stderr naming the task, and the error.
+   * Called when a task's failure can no longer be seen by anyone: it failed while nobody awaited
+   * its JoinHandle, and the handle was then garbage-collected without being awaited, or the runtime
+   * shut down first. (While the handle is reachable it may still be awaited, and the awaiter gets
+   * the error instead.) Also receives what a waker threw. Default: one line on stderr naming the
+   * task, and the error.
    */
   onTaskError?: (error: unknown, task: TaskInfo) => void;
   /**
@@ -122,16 +125,33 @@ function defaultStall(report: StallReport): void {
   console.error(report.message);
 }
 
-interface DroppedFailure {
+function settleStack(error: unknown): void {
+  if (error instanceof Error) void error.stack;
+}
+
+interface UnobservedFailure {
   runtime: Runtime;
   ref: WeakRef<Task<unknown>>;
   error: unknown;
   info: TaskInfo;
 }
 
-const droppedRegistry = new FinalizationRegistry<DroppedFailure>((d) =>
-  d.runtime.droppedCollected(d.ref, d.error, d.info),
+const unobservedRegistry = new FinalizationRegistry<UnobservedFailure>((d) =>
+  d.runtime.unobservedCollected(d.ref, d.error, d.info),
 );
+
+/**
+ * Runtimes with live tasks. Another runtime may wake this one's tasks (a channel fed by its task),
+ * and it may make progress only through `setImmediate` (a paused clock stepping, a busy runtime
+ * yielding to Node), which Node's resource list does not show as a lasting handle.
+ */
+const activeRuntimes = new Set<Runtime>();
+
+/** True when a runtime other than `self` can still make progress on its own. */
+function otherRuntimeBusy(self: Runtime): boolean {
+  for (const rt of activeRuntimes) if (rt !== self && rt.mayProgress()) return true;
+  return false;
+}
 
 /**
  * Runtimes with a `run()` waiting. One `beforeExit` listener serves them all, however many
@@ -185,10 +205,11 @@ export class Runtime {
   private lifo: Task<unknown> | null = null;
   private lifoPolls = 0;
   private drainScheduled = false;
+  /** Set when a task a `run()` waits on completes: the drain stops after the current poll. */
+  private stopDrain = false;
   private liveHead: Task<unknown> | null = null;
   private alive = 0;
   private nextId = 1;
-  private unobserved: Task<unknown>[] = [];
   private waiters = 0;
   private deadlockCheckScheduled = false;
   /** Back-off of re-checks while only foreign Node handles could still wake a task. */
@@ -201,8 +222,9 @@ export class Runtime {
   private sliceStart = -1;
   /** Task polls in the current slice. */
   private slicePolls = 0;
-  /** Failed tasks whose handle was awaited once and then dropped: reported if never awaited again. */
-  private dropped: Set<WeakRef<Task<unknown>>> | null = null;
+  /** Failed tasks nobody has seen fail yet (see `trackUnobserved`), and their weak references. */
+  private unobserved: Map<WeakRef<Task<unknown>>, UnobservedFailure> | null = null;
+  private unobservedRefs: WeakMap<Task<unknown>, WeakRef<Task<unknown>>> | null = null;
   private deadlock: DeadlockError | null = null;
   private state: "open" | "shutting-down" | "closed" = "open";
   private shutdownPromise: Promise<void> | null = null;
@@ -278,7 +300,7 @@ export class Runtime {
     if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
     this.counters.tasksSpawned++;
-    this.alive++;
+    if (this.alive++ === 0) activeRuntimes.add(this);
     const head = this.liveHead;
     task.nextLive = head;
     if (head !== null) head.prevLive = task as Task<unknown>;
@@ -302,6 +324,9 @@ export class Runtime {
     return new Promise<T>((resolve, reject) => {
       task.joinWaker = {
         wake: () => {
+          // Stop polling here, as Tokio's block_on does: what other tasks do before the caller
+          // (often `run()`, which shuts down) resumes must not depend on how fast the machine is.
+          if (this.running !== null) this.stopDrain = true;
           if (--this.waiters === 0) {
             waitingRuntimes.delete(this);
             if (waitingRuntimes.size === 0) process.off("beforeExit", onBeforeExit);
@@ -454,17 +479,19 @@ export class Runtime {
         if (this.instrument) this.runInstrumented(task);
         else task.run();
         this.running = null;
+        if (this.stopDrain) break;
       }
       total += polls;
       // Every `eventInterval` polls: has Node had its turn recently enough? A yield through
       // setImmediate costs ~7 µs (an event-loop iteration with a poll for IO), so yielding every
       // 61 polls unconditionally would cost ~100 ns per poll; checking the clock costs ~1 ns per poll.
-      if (polls < interval || performance.now() - sliceStart >= this.yieldAfterMs) break;
+      if (polls < interval || this.stopDrain || performance.now() - sliceStart >= this.yieldAfterMs) break;
     }
+    this.stopDrain = false;
     this.counters.polls += total;
     this.slicePolls += total;
     current.runtime = prev;
-    if (this.unobserved.length > 0) this.reportUnobserved();
+    current.budget = UNCONSTRAINED_BUDGET; // what the last task left must not leak out of the drain
     if (this.lifo !== null || queue.length > 0) {
       if (this.drainScheduled) return; // a report hook woke a task and scheduled a drain already
       this.yieldToNode();
@@ -510,6 +537,11 @@ export class Runtime {
     }
   }
 
+  /** @internal this runtime can still make progress by itself (see `otherRuntimeBusy`). */
+  mayProgress(): boolean {
+    return !this.isQuiescent();
+  }
+
   private isQuiescent(): boolean {
     return (
       this.running === null &&
@@ -530,11 +562,19 @@ export class Runtime {
     if (!this.isQuiescent() || this.alive === 0) return;
     if (this.time?.onIdle()) return;
     const foreign = foreignWakeSources();
+    const othersBusy = otherRuntimeBusy(this);
+    if (othersBusy) foreign.push("another pollux Runtime");
     if (foreign.length > 0) {
-      // A Node resource pollux does not own may still call code that wakes a task: look again
-      // later, without keeping the process alive ourselves, and report a long stall.
-      this.recheckMs = Math.min(Math.max(this.recheckMs * 2, 10), 1000);
-      setTimeout(this.idleRecheck, this.recheckMs).unref();
+      // A Node resource pollux does not own, or another runtime, may still run code that wakes a
+      // task: look again later and report a long stall. Immediates and other runtimes progress
+      // within a turn or two (a paused clock steps, a busy runtime yields, through setImmediate),
+      // so look again after the next turn; otherwise back off, without keeping the process alive.
+      if (othersBusy || foreign.every((k) => k === "Immediate")) {
+        setImmediate(this.idleRecheck);
+      } else {
+        this.recheckMs = Math.min(Math.max(this.recheckMs * 2, 10), 1000);
+        setTimeout(this.idleRecheck, this.recheckMs).unref();
+      }
       if (this.waiters > 0) this.noteStall(foreign);
       return;
     }
@@ -613,11 +653,9 @@ export class Runtime {
     else if (outcome === FAILED) c.tasksFailed++;
     else c.tasksCancelled++;
     if ((outcome === FAILED || outcome === CANCELLED_CLEANUP_FAILED) && !task.observed) {
-      // A handle awaited once and dropped (a `select` loser) may be awaited again later.
-      if (task.awaitedOnce) this.trackDropped(task);
-      else this.unobserved.push(task);
+      this.trackUnobserved(task);
     }
-    this.alive--;
+    if (--this.alive === 0) activeRuntimes.delete(this);
     const prev = task.prevLive;
     const next = task.nextLive;
     if (prev !== null) prev.nextLive = next;
@@ -632,57 +670,53 @@ export class Runtime {
     if (this.alive !== 0 || this.state !== "shutting-down") return;
     this.state = "closed";
     this.time?.shutdown();
-    // Failures whose handle is still held but was never awaited again: nobody will see them now.
-    if (this.dropped !== null) {
-      for (const ref of this.dropped) {
-        const task = ref.deref();
-        if (task !== undefined) this.unobserved.push(task);
+    // Failures whose handle is still held but was never awaited: nobody will see them now.
+    const unobserved = this.unobserved;
+    if (unobserved !== null) {
+      this.unobserved = null;
+      this.unobservedRefs = null;
+      for (const [ref, failure] of unobserved) {
+        unobservedRegistry.unregister(ref);
+        this.reportError(failure.error, failure.info);
       }
-      this.dropped = null;
     }
-    if (this.unobserved.length > 0) this.reportUnobserved();
     this.shutdownResolve?.();
   }
 
-  private reportUnobserved(): void {
-    const list = this.unobserved;
-    this.unobserved = [];
-    for (const task of list) {
-      if (task.observed) continue;
-      this.reportError(task.outcome === FAILED ? task.result : task.joinError(), task);
-    }
-  }
-
   /**
-   * A failed task whose handle was awaited once, then dropped. Its holder may await it again (and
-   * see the error), so it is reported only when nobody can: when the handle is garbage-collected,
-   * or at shutdown if it was never awaited again. Rare (a failure path), so a WeakRef each is fine.
+   * @internal A task failed and nobody has seen it: no awaiter yet, or the awaiter was dropped
+   * before it read the outcome. While its JoinHandle is reachable it may still be awaited (the
+   * README's `(yield* a) + (yield* b)` awaits `b` after `b` may have failed), so the failure is
+   * reported only when nobody can see it any more: when the handle is garbage-collected, or at
+   * shutdown. Failure path only: a WeakRef and a registration each.
    */
-  private trackDropped(task: Task<unknown>): void {
+  trackUnobserved(task: Task<unknown>): void {
+    const refs = (this.unobservedRefs ??= new WeakMap());
+    if (refs.has(task)) return;
     const ref = new WeakRef(task);
-    (this.dropped ??= new Set()).add(ref);
+    refs.set(task, ref);
     const error = task.outcome === FAILED ? task.result : task.joinError();
-    droppedRegistry.register(
-      task,
-      { runtime: this, ref, error, info: { id: task.id, name: task.name } },
-      ref,
-    );
+    // An Error keeps its stack frames, receivers included (the task itself), until its `stack` is
+    // formatted: format it now, or holding the error would keep the handle from being collected.
+    settleStack(error);
+    if (error instanceof JoinError) settleStack(error.cause);
+    const failure = { runtime: this, ref, error, info: { id: task.id, name: task.name } };
+    (this.unobserved ??= new Map()).set(ref, failure);
+    unobservedRegistry.register(task, failure, ref);
   }
 
-  /** @internal a dropped, failed task's handle was awaited after all: its failure is seen. */
-  forgetDropped(task: Task<unknown>): void {
-    if (this.dropped === null) return;
-    for (const ref of this.dropped) {
-      if (ref.deref() !== task) continue;
-      this.dropped.delete(ref);
-      droppedRegistry.unregister(ref);
-      return;
-    }
+  /** @internal an unobserved failure was awaited after all: it is seen. */
+  claimFailure(task: Task<unknown>): void {
+    const ref = this.unobservedRefs?.get(task);
+    if (ref === undefined) return;
+    this.unobservedRefs!.delete(task);
+    this.unobserved!.delete(ref);
+    unobservedRegistry.unregister(ref);
   }
 
-  /** @internal a dropped, failed task's handle was garbage-collected without being awaited. */
-  droppedCollected(ref: WeakRef<Task<unknown>>, error: unknown, info: TaskInfo): void {
-    if (this.dropped?.delete(ref) !== true) return;
+  /** @internal an unobserved failure's handle was garbage-collected without being awaited. */
+  unobservedCollected(ref: WeakRef<Task<unknown>>, error: unknown, info: TaskInfo): void {
+    if (this.unobserved?.delete(ref) !== true) return;
     this.reportError(error, info);
   }
 

@@ -14,6 +14,7 @@
  */
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { pollProceed } from "../task/coop.js";
 import { WaitList } from "./wait-list.js";
 
 const INIT = 0;
@@ -42,6 +43,8 @@ class Notified extends FutureBase<void> {
     switch (this.state) {
       case INIT:
         if (notify.waitersCalls !== this.calls || notify.permit) {
+          // Ready: spend budget first (a loop over stored permits must not starve the scheduler).
+          if (!pollProceed(cx)) return PENDING;
           if (notify.waitersCalls === this.calls) notify.permit = false;
           this.state = DONE;
           return;
@@ -55,6 +58,7 @@ class Notified extends FutureBase<void> {
         return PENDING;
       case NOTIFIED_ONE:
       case NOTIFIED_ALL:
+        if (!pollProceed(cx)) return PENDING;
         this.state = DONE;
         return;
       default:

@@ -11,6 +11,7 @@
  */
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { pollProceed } from "../task/coop.js";
 import { RecvError, SendError } from "./errors.js";
 import { WaitList } from "./wait-list.js";
 
@@ -65,6 +66,9 @@ class Changed<T> extends FutureBase<void> {
       );
     }
     if (shared.version !== rx.seen) {
+      // Ready: spend budget like every ready resource, so a loop over a watch that always
+      // changed cannot starve the scheduler.
+      if (!pollProceed(cx)) return PENDING;
       rx.seen = shared.version;
       this.leave(shared);
       return;

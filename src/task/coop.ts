@@ -34,7 +34,7 @@ export function pollProceed(cx: Context): boolean {
   return false;
 }
 
-/** Units left in the running task's budget (Infinity outside a task poll is not tracked: 0..budget). */
+/** Units left in the running task's budget; outside a task poll, `UNCONSTRAINED_BUDGET` (2^30). */
 export function remainingBudget(): number {
   return current.budget;
 }

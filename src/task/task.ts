@@ -39,11 +39,8 @@ const ABORT = 32;
 const CANCELLING = 64;
 /** Someone awaits (or awaited) the JoinHandle, so a failure is not reported as unobserved. */
 export const OBSERVED = 128;
-/**
- * The JoinHandle was awaited at some point, even if that await was later dropped (a `select`
- * loser): its holder may await it again, so a failure is reported only if nobody ever does.
- */
-const AWAITED_ONCE = 256;
+/** The outcome was handed to an awaiter (returned or thrown by `poll`). */
+const DELIVERED = 256;
 
 /**
  * Awaitable handle to a spawned task. `yield* handle` returns the task's output or throws a
@@ -207,11 +204,6 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     return (this.bits & OBSERVED) !== 0;
   }
 
-  /** True when the JoinHandle was awaited at some point (see `AWAITED_ONCE`). */
-  get awaitedOnce(): boolean {
-    return (this.bits & AWAITED_ONCE) !== 0;
-  }
-
   /** True when the task was cancelled, whether or not its cleanup threw. */
   get cancelled(): boolean {
     return this.outcome >= CANCELLED;
@@ -225,9 +217,11 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
 
   poll(cx: Context): Poll<T> {
     if ((this.bits & STATE) === COMPLETE) {
-      if ((this.bits & (OBSERVED | AWAITED_ONCE)) === AWAITED_ONCE)
-        this.runtime.forgetDropped(this as Task<unknown>);
-      this.bits |= OBSERVED;
+      // A completed task spends budget like any ready resource: a loop awaiting finished
+      // handles must not starve the scheduler.
+      if (!pollProceed(cx)) return PENDING;
+      if ((this.bits & OBSERVED) === 0) this.runtime.claimFailure(this as Task<unknown>);
+      this.bits |= OBSERVED | DELIVERED;
       if (this.outcome === OK) return this.result as T;
       throw this.joinError();
     }
@@ -239,7 +233,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
       );
     }
     if (!pollProceed(cx)) return PENDING;
-    this.bits |= OBSERVED | AWAITED_ONCE;
+    this.bits |= OBSERVED;
     this.joinWaker = cx.waker;
     return PENDING;
   }
@@ -252,6 +246,13 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     if ((this.bits & STATE) !== COMPLETE) {
       this.joinWaker = null;
       this.bits &= ~OBSERVED;
+      return;
+    }
+    // Completed, and the awaiter is dropped before it read the outcome (it was woken, then
+    // aborted): nobody has seen a failure yet.
+    if ((this.bits & DELIVERED) === 0 && this.outcome !== OK && this.outcome !== CANCELLED) {
+      this.bits &= ~OBSERVED;
+      this.runtime.trackUnobserved(this as Task<unknown>);
     }
   }
 

@@ -48,7 +48,8 @@ describe.each(["async fn", "plain generator"] as const)("a helper called as %s",
   // The bug shows only for plain generators; async fns are driven on the task's own frame stack.
   const check = via === "plain generator" ? it.fails : it;
 
-  // BUG (plain generators): Task/AsyncFnFuture cancel a frame with `gen.return()`. V8 forwards the
+  // KNOWN LIMITATION (plain generators; documented in docs/guide.md, "Cancellation", with the
+  // remedy: make helpers whose finally awaits async fns). Task/AsyncFnFuture cancel a frame with `gen.return()`. V8 forwards the
   // return through the native `yield*` chain to the innermost generator; when that generator's
   // `finally` awaits, the driver later resumes the frame with `gen.next()` (frames.ts: resume mode
   // NEXT after a suspension that is not `returnPending`). The innermost generator finishes its

@@ -229,7 +229,7 @@ describe("wake sources that progress only through setImmediate (separate process
     (await promisify(execFile)(process.execPath, [fixtureOf(name), arg], { timeout: 15_000 })).stdout.trim();
   const outcome = (mode: string) => runFixture("cross-runtime.mjs", mode);
 
-  // BUG: a false DeadlockError. Runtime B's main awaits a JoinHandle of a task on runtime A. A
+  // FIXED (regression test; found by this suite): a false DeadlockError. Runtime B's main awaits a JoinHandle of a task on runtime A. A
   // makes progress only through setImmediate: its paused clock steps from timer to timer with
   // setImmediate ("paused"), or its busy task yields to Node's event loop with setImmediate every
   // time slice ("busy"). B's deadlock check asks Node for ref'd resources, and liveness.ts ignores
@@ -241,11 +241,11 @@ describe("wake sources that progress only through setImmediate (separate process
   // Fix: a process-wide registry of runtimes; before declaring a deadlock, treat any other
   // runtime that is not quiescent (queued tasks, a drain or paused-clock step scheduled, timers,
   // pending sources) as a possible wake source.
-  it.fails("a paused-clock runtime stepping through its timers", async () => {
+  it("a paused-clock runtime stepping through its timers", async () => {
     expect(await outcome("paused")).toBe("value 7");
   });
 
-  it.fails("a real-clock runtime busy in a loop that yields to Node", async () => {
+  it("a real-clock runtime busy in a loop that yields to Node", async () => {
     expect(await outcome("busy")).toBe("value 7");
   });
 
@@ -253,13 +253,13 @@ describe("wake sources that progress only through setImmediate (separate process
     expect(await runFixture("immediate-chain.mjs", "0")).toBe("value 7");
   });
 
-  // BUG: a false DeadlockError, same cause: user code (or a library) that defers with a chain of
+  // FIXED (regression test; found by this suite): a false DeadlockError, same cause: user code (or a library) that defers with a chain of
   // setImmediate callbacks before waking a task. The runtime's check runs in an Immediate too;
   // it finds only `Immediate` entries, which liveness.ts ignores, and declares a deadlock after
   // the first hop. Minimal reproduction: fixtures/immediate-chain.mjs 1 (expected "value 7",
   // actual "DeadlockError"). Fix: when foreign `Immediate` entries are pending, re-check after
   // another turn instead of declaring (an Immediate is one-shot, so a chain ends by itself).
-  it.fails("user code that feeds a channel after a chain of setImmediate callbacks", async () => {
+  it("user code that feeds a channel after a chain of setImmediate callbacks", async () => {
     expect(await runFixture("immediate-chain.mjs", "3")).toBe("value 7");
   });
 });

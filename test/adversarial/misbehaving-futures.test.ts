@@ -620,7 +620,7 @@ function* asyncReadyBody(): Generator<unknown, number> {
 const asyncReady = asyncFn(asyncReadyBody);
 
 describe("a leaf future polled by hand outside any task", () => {
-  // BUG: the coop budget is per task poll (Task.run sets current.budget), but nothing resets it
+  // FIXED (regression test; found by this suite): the coop budget is per task poll (Task.run sets current.budget), but nothing resets it
   // when the poll ends, so code polling outside any task (a Node callback, a waker, a hand-made
   // executor) inherits whatever the LAST task poll left. After a task spent its whole budget, a
   // ready resource polled outside a task refuses: it returns PENDING and wakes the waker (a waker
@@ -628,7 +628,7 @@ describe("a leaf future polled by hand outside any task", () => {
   // task as unconstrained. Minimal reproduction: the test below (expected 5, actual PENDING with
   // one spurious wake). Fix: restore an unconstrained budget when a task poll ends (or have
   // pollProceed proceed when no task is being polled).
-  it.fails("a ready channel is ready, whatever budget the last task poll left", async () => {
+  it("a ready channel is ready, whatever budget the last task poll left", async () => {
     const [tx, rx] = mpsc.unbounded<number>();
     await run(function* () {
       for (let i = 0; i < 128; i++) yield* consumeBudget(); // spends the whole budget in one poll
@@ -658,14 +658,14 @@ describe("a leaf future polled by hand outside any task", () => {
 });
 
 describe("a misbehaving thenable given to fromPromise", () => {
-  // BUG: PromiseFuture.start counts the promise as a wake source (`rt.sources++`) before calling
+  // FIXED (regression test; found by this suite): PromiseFuture.start counts the promise as a wake source (`rt.sources++`) before calling
   // its `then`; a thenable whose `then` throws synchronously propagates the error (good) but the
   // source is never released. `metrics().pendingSources` stays 1 for the life of the runtime, and
   // since a pending source means "a promise may still wake a task", a later real deadlock in that
   // runtime is never reported: run() waits forever (until Node's beforeExit backstop, if ever).
   // Minimal reproduction: the test below (expected pendingSources 0, actual 1).
   // Fix: call `then` first (or catch its throw and settle REJECTED), then count the source.
-  it.fails("a `then` that throws: the error reaches the awaiter and no wake source is left", async () => {
+  it("a `then` that throws: the error reaches the awaiter and no wake source is left", async () => {
     const rt = new Runtime();
     const out = await rt.run(function* () {
       try {

@@ -589,7 +589,7 @@ describe("random programs on a paused clock", () => {
     );
   });
 
-  // BUG (see cancellation.test.ts): written with plain generator helpers (`yield* helper()`, which
+  // KNOWN LIMITATION (see cancellation.test.ts and the guide): written with plain generator helpers (`yield* helper()`, which
   // the guide says "still works, at V8's cost"), a cancellation that reaches a helper's `finally`
   // that awaits resumes the calling generators normally once that `finally` ends: code after the
   // cancelled call runs (steps of a cancelled context, a second `finally` "entered normally").

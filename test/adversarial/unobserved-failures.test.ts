@@ -47,7 +47,7 @@ describe("failures nobody awaits", () => {
     expect(reported).toEqual([]);
   });
 
-  // BUG: a failure is lost, neither delivered nor reported. Task P awaits the JoinHandle of task
+  // FIXED (regression test; found by this suite): a failure is lost, neither delivered nor reported. Task P awaits the JoinHandle of task
   // C (the handle is then marked observed). C fails and wakes P, but P is aborted before its next
   // poll, so it never reads C's result: P's cancellation calls C's `cancel()` (Task.cancel), which
   // does nothing once C is COMPLETE, so C keeps its OBSERVED flag and the error vanishes. Found
@@ -56,7 +56,7 @@ describe("failures nobody awaits", () => {
   // Fix: remember whether the result was delivered (a bit set when `poll` returns or throws it);
   // when the awaiter drops a completed, failed, undelivered handle, report it (or track it like a
   // dropped handle, so a later await can still claim it).
-  it.fails("the awaiter is aborted after the awaited task failed but before it saw the failure", async () => {
+  it("the awaiter is aborted after the awaited task failed but before it saw the failure", async () => {
     const reported: unknown[] = [];
     await run(
       function* () {
@@ -76,7 +76,7 @@ describe("failures nobody awaits", () => {
     expect(reported).toEqual([new Error("lost")]);
   });
 
-  // BUG (or a too-eager design): a failure is reported as unobserved at the end of the scheduler
+  // FIXED (regression test; found by this suite): a failure is reported as unobserved at the end of the scheduler
   // tick in which it happened if nobody awaits it AT THAT MOMENT, even when its handle is awaited
   // right after and the awaiter handles the error. README's own first example has this shape:
   //   const a = spawn(fetchLength(...)); const b = spawn(fetchLength(...));
@@ -87,7 +87,7 @@ describe("failures nobody awaits", () => {
   // Fix: while a JoinHandle is still reachable it can be awaited: report unobserved failures when
   // the handle is garbage-collected or at shutdown (the mechanism `trackDropped` already uses for
   // handles dropped by a select), not at the end of the tick.
-  it.fails("a failure awaited after it happened is delivered and not also reported", async () => {
+  it("a failure awaited after it happened is delivered and not also reported", async () => {
     const reported: unknown[] = [];
     const caught = await run(
       function* () {

@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { asyncFn, fromPromise, pending, ready } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
@@ -213,11 +216,21 @@ describe("unobserved failures", () => {
       );
       yield* fromPromise(() => new Promise((r) => setTimeout(r, 5)));
     });
+    expect(rt.metrics().tasksFailed).toBe(1);
+    // While its handle may still be awaited, the failure is not reported; at the latest the
+    // shutdown reports it (or the garbage collector, once the handle is unreachable: see below).
+    await rt.shutdown();
     expect(reports).toHaveLength(1);
     expect(reports[0]!.error).toBe(boom);
     expect(reports[0]!.name).toBe("fire-and-forget");
-    expect(rt.metrics().tasksFailed).toBe(1);
-    await rt.shutdown();
+  });
+
+  it("are reported once the dropped handle is garbage-collected, before shutdown", async () => {
+    const fixture = fileURLToPath(new URL("../fixtures/unobserved-gc.mjs", import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", fixture], {
+      timeout: 15_000,
+    });
+    expect(stdout.trim()).toBe("reported before shutdown: dropped and failed");
   });
 
   it("are not reported when the handle is awaited", async () => {
