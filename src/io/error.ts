@@ -18,6 +18,7 @@ export type IoErrorKind =
   | "AddrInUse"
   | "AddrNotAvailable"
   | "UnexpectedEof"
+  | "WriteZero"
   | "TimedOut"
   | "InvalidInput"
   | "InvalidData"

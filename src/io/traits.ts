@@ -6,6 +6,10 @@
  * `readExact`, `copy`, `BufReader`, codecs). Like `Future.poll`, each method either makes progress
  * now or returns `PENDING` after arranging for `cx.waker.wake()` to be called when it can; it never
  * blocks and never buffers without bound.
+ *
+ * Cooperative budget: implementations need not spend it. The futures of `pollux/io` (`read`,
+ * `readExact`, `copy`, `BufReader`, codecs, ...) spend one unit each time a `pollRead`/`pollWrite`
+ * makes progress, so an always-ready source cannot starve the scheduler.
  */
 import type { Context, Poll } from "../future/poll.js";
 
@@ -26,6 +30,13 @@ import type { Context, Poll } from "../future/poll.js";
  */
 export interface AsyncRead {
   pollRead(cx: Context, buf: Uint8Array): Poll<number>;
+  /**
+   * Optional: the read that last returned `PENDING` was abandoned (its future was cancelled).
+   * Drop the stored waker, and with it the runtime wake-source registration (`Readiness.clear()`),
+   * so an abandoned read leaves nothing behind. No data may be lost: bytes not yet returned by
+   * `pollRead` stay for the next read. Every pollux read future calls it from `cancel()`.
+   */
+  cancelRead?(): void;
 }
 
 /**
@@ -48,4 +59,9 @@ export interface AsyncWrite {
   pollWrite(cx: Context, buf: Uint8Array): Poll<number>;
   pollFlush(cx: Context): Poll<void>;
   pollShutdown(cx: Context): Poll<void>;
+  /**
+   * Optional: the write, flush or shutdown that last returned `PENDING` was abandoned. Drop the
+   * stored waker (`Readiness.clear()`). Bytes already accepted by `pollWrite` stay accepted.
+   */
+  cancelWrite?(): void;
 }
