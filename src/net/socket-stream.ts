@@ -22,9 +22,9 @@
  */
 import type { Socket } from "node:net";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
+import { AsyncReadWriteBase } from "../io/async-io.js";
 import { IoError } from "../io/error.js";
 import { Readiness } from "../io/registration.js";
-import type { AsyncRead, AsyncWrite } from "../io/traits.js";
 
 /** Default per-stream read buffer limit: 64 KiB, as the issue asks (Tokio reads straight into the caller's buffer). */
 export const DEFAULT_READ_HIGH_WATER_MARK = 64 * 1024;
@@ -61,7 +61,7 @@ export function checkHighWaterMark(value: unknown, what: string): number {
  * The reader/writer half shared by {@link TcpStream} and {@link UnixStream}; not constructed
  * directly (use `connect` or a listener's `accept`).
  */
-export abstract class SocketStream implements AsyncRead, AsyncWrite {
+export abstract class SocketStream extends AsyncReadWriteBase {
   /** @internal the Node socket. Exposed for tests and adapters; do not read or write it directly. */
   readonly socket: Socket;
   /** What error messages and `IoError.address` name: the peer's address or the socket path. */
@@ -87,6 +87,7 @@ export abstract class SocketStream implements AsyncRead, AsyncWrite {
 
   /** @internal */
   constructor(socket: Socket, target: string, readHighWaterMark: number) {
+    super();
     this.socket = socket;
     this.target = target;
     this.hwm = readHighWaterMark;
@@ -181,7 +182,7 @@ export abstract class SocketStream implements AsyncRead, AsyncWrite {
   }
 
   /** Drop the waker of an abandoned read (its future was cancelled); queued bytes stay. */
-  cancelRead(): void {
+  override cancelRead(): void {
     this.readReady.clear();
   }
 
@@ -278,7 +279,7 @@ export abstract class SocketStream implements AsyncRead, AsyncWrite {
   }
 
   /** Drop the waker of an abandoned write, flush or shutdown. */
-  cancelWrite(): void {
+  override cancelWrite(): void {
     this.writeReady.clear();
   }
 
