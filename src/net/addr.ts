@@ -27,14 +27,18 @@ export interface SocketAddr {
 
 /**
  * Where to bind or connect: `"host:port"` (IPv6 in brackets: `"[::1]:8080"`), or
- * `{ host, port }`. Port 0 when binding lets the operating system pick a free port (read it back
+ * `{ host, port }`, or a {@link SocketAddr} (`{ address, port }`, as returned by `localAddr()`,
+ * `accept()` and `recvFrom()`). Port 0 when binding lets the operating system pick a free port (read it back
  * with `localAddr()`). Host names are resolved by Node's `dns.lookup`.
  *
  * @example
  * yield* TcpListener.bind("127.0.0.1:0");
  * yield* TcpStream.connect({ host: "localhost", port: 6379 });
  */
-export type ToSocketAddr = string | { readonly host: string; readonly port: number };
+export type ToSocketAddr =
+  | string
+  | { readonly host: string; readonly port: number }
+  | { readonly address: string; readonly port: number };
 
 /** @internal a validated address: Node's `host` and `port` arguments plus a display form. */
 export interface HostPort {
@@ -53,7 +57,7 @@ function badAddress(value: unknown, why: string): IoError {
   }
   return new IoError(
     "InvalidInput",
-    `invalid socket address ${shown}: ${why}. Pass "host:port" (IPv6 as "[::1]:8080") or { host, port } with a port in 0..65535`,
+    `invalid socket address ${shown}: ${why}. Pass "host:port" (IPv6 as "[::1]:8080"), { host, port } or { address, port } with a port in 0..65535`,
   );
 }
 
@@ -97,8 +101,11 @@ export function parseAddr(addr: ToSocketAddr): HostPort {
     return { host, port, text: formatHostPort(host, port) };
   }
   if (typeof addr === "object" && addr !== null) {
-    const { host, port } = addr as { host?: unknown; port?: unknown };
-    if (typeof host !== "string" || host === "") throw badAddress(addr, "host must be a non-empty string");
+    const o = addr as { host?: unknown; address?: unknown; port?: unknown };
+    const host = o.host !== undefined ? o.host : o.address;
+    const port = o.port;
+    if (typeof host !== "string" || host === "")
+      throw badAddress(addr, "host (or address) must be a non-empty string");
     const p = checkPort(addr, port);
     return { host, port: p, text: formatHostPort(host, p) };
   }

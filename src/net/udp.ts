@@ -422,11 +422,8 @@ export class UdpSocket {
    * @example
    * yield* sock.sendTo(reply, from);
    */
-  sendTo(buf: Uint8Array, addr: ToSocketAddr | SocketAddr): FutureBase<number> {
-    const target =
-      typeof addr === "object" && addr !== null && "address" in addr
-        ? parseAddr({ host: addr.address, port: addr.port })
-        : parseAddr(addr as ToSocketAddr);
+  sendTo(buf: Uint8Array, addr: ToSocketAddr): FutureBase<number> {
+    const target = parseAddr(addr);
     return new UdpOpFuture<number>(this.core, "sendTo", checkBuf(buf, "UdpSocket.sendTo"), target);
   }
 

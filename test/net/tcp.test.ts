@@ -1,6 +1,6 @@
 import * as net from "node:net";
 import { describe, expect, it } from "vitest";
-import { type Async, run, spawn } from "../../src/index.js";
+import { type Async, Runtime, run, spawn, yieldNow } from "../../src/index.js";
 import { IoError } from "../../src/io/index.js";
 import { TcpListener, TcpStream } from "../../src/net/index.js";
 
@@ -244,5 +244,34 @@ describe("TCP", () => {
     expect(out.n).toBe(0);
     expect(out.closed).toBe(true);
     expect(out.err).toBeTruthy();
+  });
+
+  it("an aborted task's `using` closes its stream: the peer reads EOF, no registration remains", async () => {
+    const rt = new Runtime();
+    const out = await rt.run(function* () {
+      using listener = yield* TcpListener.bind("127.0.0.1:0");
+      const port = listener.localAddr().port;
+      let held: TcpStream | null = null;
+      const victim = spawn(
+        (function* () {
+          using conn = yield* TcpStream.connect(`127.0.0.1:${port}`);
+          held = conn;
+          yield* conn.read(new Uint8Array(8)); // blocks: the peer never writes
+        })(),
+      );
+      const [peer] = yield* listener.accept();
+      using p = peer;
+      while (held === null || rt.metrics().pendingSources === 0) yield* yieldNow();
+      victim.abort();
+      try {
+        yield* victim;
+      } catch {
+        // cancelled
+      }
+      const n = yield* p.read(new Uint8Array(8));
+      return { n, closed: (held as TcpStream | null)?.isClosed };
+    });
+    expect(out).toEqual({ n: 0, closed: true });
+    expect(rt.metrics().pendingSources).toBe(0);
   });
 });
