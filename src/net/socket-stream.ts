@@ -35,6 +35,14 @@ export const DEFAULT_READ_HIGH_WATER_MARK = 64 * 1024;
  */
 const MAX_WRITE = 64 * 1024;
 
+/**
+ * Per-stream write slab. Writes of at least `SLAB_MIN` bytes are copied into it instead of into a
+ * fresh buffer each: at 16 KiB messages a fresh `ArrayBuffer` per write made the server spend a
+ * seventh of its time in the garbage collector. Smaller writes use Node's shared pool.
+ */
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MIN = 1024;
+
 /** Options shared by `TcpStream.connect`, `UnixStream.connect` and the listeners' `bind`. */
 export interface StreamOptions {
   /**
@@ -79,6 +87,13 @@ export abstract class SocketStream extends AsyncReadWriteBase {
   private started = false;
   private paused = true;
   private eof = false;
+
+  // Write slab (see slabChunk).
+  private slab: Buffer | null = null;
+  private slabWrite = 0;
+  private slabRelease = 0;
+  private slabUsed = 0;
+  private readonly inflight: number[] = [];
 
   private error: IoError | null = null;
   private closed = false;
@@ -143,6 +158,11 @@ export abstract class SocketStream extends AsyncReadWriteBase {
 
   /** Write completion: wakes a `flush` waiting for Node's buffer to empty (and reports errors). */
   private readonly onWritten = (err?: Error | null): void => {
+    const used = this.inflight.shift();
+    if (used !== undefined && used > 0) {
+      this.slabUsed -= used;
+      this.slabRelease = (this.slabRelease + used) % SLAB_SIZE;
+    }
     if (err) {
       if (this.error === null) this.error = IoError.from(err, "write", { address: this.target });
       this.writeReady.wake();
@@ -246,11 +266,58 @@ export abstract class SocketStream extends AsyncReadWriteBase {
       this.writeReady.register(cx);
       return PENDING;
     }
-    const n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
-    const copy = Buffer.allocUnsafe(n);
-    copy.set(n === buf.length ? buf : buf.subarray(0, n));
-    socket.write(copy, this.onWritten);
+    let n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
+    let chunk: Buffer;
+    if (n < SLAB_MIN) {
+      // Small: a slice of Node's shared 8 KiB pool, no allocation of its own.
+      chunk = Buffer.allocUnsafe(n);
+      chunk.set(n === buf.length ? buf : buf.subarray(0, n));
+      this.inflight.push(0);
+    } else {
+      chunk = this.slabChunk(buf, n);
+      n = chunk.length;
+    }
+    socket.write(chunk, this.onWritten);
     return n;
+  }
+
+  /**
+   * Copy up to `n` bytes of `buf` into the write slab (allocated on the first large write) and
+   * return the view Node will write. Node completes writes in order, so the slab is a ring: bytes
+   * are taken at `slabWrite` and released from the other end by `onWritten`, one `inflight` entry
+   * per write. When the slab is full (a write larger than what is free), a fresh buffer is used.
+   */
+  private slabChunk(buf: Uint8Array, n: number): Buffer {
+    let slab = this.slab;
+    if (slab === null) slab = this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    if (this.slabUsed === 0) this.slabWrite = this.slabRelease = 0;
+    let pos = this.slabWrite;
+    let room: number;
+    let skipped = 0;
+    if (this.slabRelease > pos || (this.slabRelease === pos && this.slabUsed > 0)) {
+      room = this.slabRelease - pos;
+    } else {
+      room = SLAB_SIZE - pos;
+      if (room < SLAB_MIN && this.slabRelease >= SLAB_MIN) {
+        // Too little left at the end: skip it (released with this write) and start over at 0.
+        skipped = room;
+        pos = 0;
+        room = this.slabRelease;
+      }
+    }
+    if (room < SLAB_MIN) {
+      const fresh = Buffer.allocUnsafe(n);
+      fresh.set(n === buf.length ? buf : buf.subarray(0, n));
+      this.inflight.push(0);
+      return fresh;
+    }
+    if (n > room) n = room;
+    const view = slab.subarray(pos, pos + n);
+    view.set(n === buf.length ? buf : buf.subarray(0, n));
+    this.slabWrite = pos + n;
+    this.slabUsed += n + skipped;
+    this.inflight.push(n + skipped);
+    return view;
   }
 
   /** Ready once Node has handed every accepted byte to the kernel. Cancel-safe. */
