@@ -36,12 +36,34 @@ export const DEFAULT_READ_HIGH_WATER_MARK = 64 * 1024;
 const MAX_WRITE = 64 * 1024;
 
 /**
- * Per-stream write slab. Writes of at least `SLAB_MIN` bytes are copied into it instead of into a
- * fresh buffer each: at 16 KiB messages a fresh `ArrayBuffer` per write made the server spend a
- * seventh of its time in the garbage collector. Smaller writes use Node's shared pool.
+ * Copies handed to Node's `write` are carved from a shared 64 KiB pool, as Node's own
+ * `Buffer.allocUnsafe` does for small sizes: one allocation per 64 KiB written instead of one per
+ * write. A fresh `ArrayBuffer` per 4-16 KiB write cost more than the write system call itself
+ * (malloc, external-memory accounting, and the full GCs it triggers). A pool is freed by the GC once
+ * every write carved from it has completed; larger writes get their own buffer.
  */
-const SLAB_SIZE = 64 * 1024;
-const SLAB_MIN = 1024;
+const POOL_SIZE = 64 * 1024;
+const POOL_MAX_CHUNK = 16 * 1024;
+let pool = Buffer.allocUnsafeSlow(POOL_SIZE);
+let poolOffset = 0;
+
+function copyForWrite(src: Uint8Array): Buffer {
+  const n = src.length;
+  if (n > POOL_MAX_CHUNK) {
+    const own = Buffer.allocUnsafeSlow(n);
+    own.set(src);
+    return own;
+  }
+  if (poolOffset + n > POOL_SIZE) {
+    pool = Buffer.allocUnsafeSlow(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const chunk = pool.subarray(poolOffset, poolOffset + n);
+  chunk.set(src);
+  // 8-byte alignment, as Node's pool: later views stay aligned for any typed array.
+  poolOffset = (poolOffset + n + 7) & ~7;
+  return chunk;
+}
 
 /** Options shared by `TcpStream.connect`, `UnixStream.connect` and the listeners' `bind`. */
 export interface StreamOptions {
@@ -78,22 +100,18 @@ export abstract class SocketStream extends AsyncReadWriteBase {
   private readonly readReady = new Readiness();
   private readonly writeReady = new Readiness();
 
-  // Read queue: Node's chunks, consumed from `head` at `offset`.
-  private chunks: Buffer[] = [];
+  // Read queue: a ring of Node's chunks (power-of-two capacity; it rarely holds more than one),
+  // consumed from `head` at byte `offset`. A ring, not push/shift or `length = 0` on an array:
+  // truncating an array's length is a runtime call, and it showed up once per message.
+  private ring: (Buffer | undefined)[] = new Array(8).fill(undefined);
   private head = 0;
+  private count = 0;
   private offset = 0;
   private buffered = 0;
   private hwm: number;
   private started = false;
   private paused = true;
   private eof = false;
-
-  // Write slab (see slabChunk).
-  private slab: Buffer | null = null;
-  private slabWrite = 0;
-  private slabRelease = 0;
-  private slabUsed = 0;
-  private readonly inflight: number[] = [];
 
   private error: IoError | null = null;
   private closed = false;
@@ -120,7 +138,9 @@ export abstract class SocketStream extends AsyncReadWriteBase {
   // --- Node side: bound once per socket ---
 
   private readonly onData = (chunk: Buffer): void => {
-    this.chunks.push(chunk);
+    let ring = this.ring;
+    if (this.count === ring.length) ring = this.grow();
+    ring[(this.head + this.count++) & (ring.length - 1)] = chunk;
     this.buffered += chunk.length;
     if (this.buffered >= this.hwm && !this.paused) {
       this.paused = true;
@@ -158,11 +178,6 @@ export abstract class SocketStream extends AsyncReadWriteBase {
 
   /** Write completion: wakes a `flush` waiting for Node's buffer to empty (and reports errors). */
   private readonly onWritten = (err?: Error | null): void => {
-    const used = this.inflight.shift();
-    if (used !== undefined && used > 0) {
-      this.slabUsed -= used;
-      this.slabRelease = (this.slabRelease + used) % SLAB_SIZE;
-    }
     if (err) {
       if (this.error === null) this.error = IoError.from(err, "write", { address: this.target });
       this.writeReady.wake();
@@ -206,32 +221,38 @@ export abstract class SocketStream extends AsyncReadWriteBase {
     this.readReady.clear();
   }
 
+  private grow(): (Buffer | undefined)[] {
+    const old = this.ring;
+    const ring: (Buffer | undefined)[] = new Array(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.count; i++) ring[i] = old[(this.head + i) & (old.length - 1)];
+    this.ring = ring;
+    this.head = 0;
+    return ring;
+  }
+
   private take(buf: Uint8Array): number {
-    const chunks = this.chunks;
+    const ring = this.ring;
+    const mask = ring.length - 1;
     let n = 0;
-    while (n < buf.length && this.head < chunks.length) {
-      const chunk = chunks[this.head]!;
-      const avail = chunk.length - this.offset;
+    while (n < buf.length && this.count > 0) {
+      const chunk = ring[this.head]!;
+      const offset = this.offset;
+      const avail = chunk.length - offset;
       const want = buf.length - n;
       if (avail <= want) {
-        buf.set(this.offset === 0 ? chunk : chunk.subarray(this.offset), n);
+        buf.set(offset === 0 ? chunk : chunk.subarray(offset), n);
         n += avail;
-        chunks[this.head++] = undefined as unknown as Buffer; // release it now
+        ring[this.head] = undefined; // release it now
+        this.head = (this.head + 1) & mask;
+        this.count--;
         this.offset = 0;
       } else {
-        buf.set(chunk.subarray(this.offset, this.offset + want), n);
+        buf.set(chunk.subarray(offset, offset + want), n);
         n += want;
-        this.offset += want;
+        this.offset = offset + want;
       }
     }
     this.buffered -= n;
-    if (this.head === chunks.length) {
-      chunks.length = 0;
-      this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > chunks.length) {
-      chunks.splice(0, this.head);
-      this.head = 0;
-    }
     if (this.paused && this.buffered < this.hwm && !this.closed) this.resume();
     return n;
   }
@@ -266,58 +287,9 @@ export abstract class SocketStream extends AsyncReadWriteBase {
       this.writeReady.register(cx);
       return PENDING;
     }
-    let n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
-    let chunk: Buffer;
-    if (n < SLAB_MIN) {
-      // Small: a slice of Node's shared 8 KiB pool, no allocation of its own.
-      chunk = Buffer.allocUnsafe(n);
-      chunk.set(n === buf.length ? buf : buf.subarray(0, n));
-      this.inflight.push(0);
-    } else {
-      chunk = this.slabChunk(buf, n);
-      n = chunk.length;
-    }
-    socket.write(chunk, this.onWritten);
+    const n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
+    socket.write(copyForWrite(n === buf.length ? buf : buf.subarray(0, n)), this.onWritten);
     return n;
-  }
-
-  /**
-   * Copy up to `n` bytes of `buf` into the write slab (allocated on the first large write) and
-   * return the view Node will write. Node completes writes in order, so the slab is a ring: bytes
-   * are taken at `slabWrite` and released from the other end by `onWritten`, one `inflight` entry
-   * per write. When the slab is full (a write larger than what is free), a fresh buffer is used.
-   */
-  private slabChunk(buf: Uint8Array, n: number): Buffer {
-    let slab = this.slab;
-    if (slab === null) slab = this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    if (this.slabUsed === 0) this.slabWrite = this.slabRelease = 0;
-    let pos = this.slabWrite;
-    let room: number;
-    let skipped = 0;
-    if (this.slabRelease > pos || (this.slabRelease === pos && this.slabUsed > 0)) {
-      room = this.slabRelease - pos;
-    } else {
-      room = SLAB_SIZE - pos;
-      if (room < SLAB_MIN && this.slabRelease >= SLAB_MIN) {
-        // Too little left at the end: skip it (released with this write) and start over at 0.
-        skipped = room;
-        pos = 0;
-        room = this.slabRelease;
-      }
-    }
-    if (room < SLAB_MIN) {
-      const fresh = Buffer.allocUnsafe(n);
-      fresh.set(n === buf.length ? buf : buf.subarray(0, n));
-      this.inflight.push(0);
-      return fresh;
-    }
-    if (n > room) n = room;
-    const view = slab.subarray(pos, pos + n);
-    view.set(n === buf.length ? buf : buf.subarray(0, n));
-    this.slabWrite = pos + n;
-    this.slabUsed += n + skipped;
-    this.inflight.push(n + skipped);
-    return view;
   }
 
   /** Ready once Node has handed every accepted byte to the kernel. Cancel-safe. */
@@ -386,8 +358,9 @@ export abstract class SocketStream extends AsyncReadWriteBase {
     socket.off("drain", this.onDrain);
     socket.off("finish", this.onFinish);
     // 'error' and 'close' stay: a late error from the background flush must not crash the process.
-    this.chunks = [];
+    this.ring = new Array(8).fill(undefined);
     this.head = 0;
+    this.count = 0;
     this.offset = 0;
     this.buffered = 0;
     if (!socket.destroyed) {
