@@ -23,7 +23,7 @@
  * function* echo(conn: TcpStream): Async<void> {
  *   using c = conn;
  *   const buf = new Uint8Array(16 * 1024);
- *   for (let n; (n = yield* c.read(buf)) > 0; ) yield* c.writeAll(buf.subarray(0, n));
+ *   for (let n: number; (n = yield* c.read(buf)) > 0; ) yield* c.writeAll(buf.subarray(0, n));
  * }
  *
  * @module

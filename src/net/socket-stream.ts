@@ -36,33 +36,48 @@ export const DEFAULT_READ_HIGH_WATER_MARK = 64 * 1024;
 const MAX_WRITE = 64 * 1024;
 
 /**
- * Copies handed to Node's `write` are carved from a shared 64 KiB pool, as Node's own
- * `Buffer.allocUnsafe` does for small sizes: one allocation per 64 KiB written instead of one per
- * write. A fresh `ArrayBuffer` per 4-16 KiB write cost more than the write system call itself
- * (malloc, external-memory accounting, and the full GCs it triggers). A pool is freed by the GC once
- * every write carved from it has completed; larger writes get their own buffer.
+ * Write pools. Every byte handed to Node's `write` is a copy carved from a shared 64 KiB pool. A
+ * pool counts its writes in flight; Node completes a socket's writes in order, so each stream keeps
+ * the pools of its in-flight writes in a FIFO and releases one per write callback. When the current
+ * pool has nothing in flight it is rewound and reused, and a full pool whose writes have all
+ * completed goes to a small free list. Why not a fresh buffer per write: a new `ArrayBuffer` costs a
+ * malloc, fresh pages and cache misses on both copies, and at 16 KiB messages that cost more than
+ * the write system call. With rewinding, an echo server writes from the same hot 64 KiB all along.
  */
 const POOL_SIZE = 64 * 1024;
 const POOL_MAX_CHUNK = 16 * 1024;
-let pool = Buffer.allocUnsafeSlow(POOL_SIZE);
-let poolOffset = 0;
+const FREE_POOLS = 8;
 
-function copyForWrite(src: Uint8Array): Buffer {
+/** @internal */
+export class WritePool {
+  readonly buf = Buffer.allocUnsafeSlow(POOL_SIZE);
+  offset = 0;
+  pending = 0;
+}
+
+let pool = new WritePool();
+const freePools: WritePool[] = [];
+
+/** Copy `src` into pool memory (or a buffer of its own when larger than a pool chunk). */
+function carve(src: Uint8Array): Buffer {
   const n = src.length;
-  if (n > POOL_MAX_CHUNK) {
-    const own = Buffer.allocUnsafeSlow(n);
-    own.set(src);
-    return own;
+  let p = pool;
+  if (p.offset + n > POOL_SIZE) {
+    p = pool = freePools.pop() ?? new WritePool();
+    p.offset = 0;
   }
-  if (poolOffset + n > POOL_SIZE) {
-    pool = Buffer.allocUnsafeSlow(POOL_SIZE);
-    poolOffset = 0;
-  }
-  const chunk = pool.subarray(poolOffset, poolOffset + n);
+  const chunk = p.buf.subarray(p.offset, p.offset + n);
   chunk.set(src);
-  // 8-byte alignment, as Node's pool: later views stay aligned for any typed array.
-  poolOffset = (poolOffset + n + 7) & ~7;
+  // 8-byte alignment, as Node's own pool: later views stay aligned for any typed array.
+  p.offset = (p.offset + n + 7) & ~7;
+  p.pending++;
   return chunk;
+}
+
+function releasePool(p: WritePool): void {
+  if (--p.pending !== 0) return;
+  if (p === pool) p.offset = 0;
+  else if (freePools.length < FREE_POOLS) freePools.push(p);
 }
 
 /** Options shared by `TcpStream.connect`, `UnixStream.connect` and the listeners' `bind`. */
@@ -112,6 +127,9 @@ export abstract class SocketStream extends AsyncReadWriteBase {
   private started = false;
   private paused = true;
   private eof = false;
+
+  /** Pool of each write in flight, oldest first (null: the write had its own buffer). */
+  private readonly writePools: (WritePool | null)[] = [];
 
   private error: IoError | null = null;
   private closed = false;
@@ -178,6 +196,8 @@ export abstract class SocketStream extends AsyncReadWriteBase {
 
   /** Write completion: wakes a `flush` waiting for Node's buffer to empty (and reports errors). */
   private readonly onWritten = (err?: Error | null): void => {
+    const p = this.writePools.shift();
+    if (p != null) releasePool(p);
     if (err) {
       if (this.error === null) this.error = IoError.from(err, "write", { address: this.target });
       this.writeReady.wake();
@@ -288,7 +308,17 @@ export abstract class SocketStream extends AsyncReadWriteBase {
       return PENDING;
     }
     const n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
-    socket.write(copyForWrite(n === buf.length ? buf : buf.subarray(0, n)), this.onWritten);
+    const src = n === buf.length ? buf : buf.subarray(0, n);
+    let chunk: Buffer;
+    if (n <= POOL_MAX_CHUNK) {
+      chunk = carve(src);
+      this.writePools.push(pool);
+    } else {
+      chunk = Buffer.allocUnsafeSlow(n);
+      chunk.set(src);
+      this.writePools.push(null);
+    }
+    socket.write(chunk, this.onWritten);
     return n;
   }
 
