@@ -16,7 +16,13 @@ import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { IoError } from "../io/error.js";
 import { Readiness } from "../io/registration.js";
 
-/** Default bound of the accept queue (connections accepted by Node, not yet by a task). */
+/**
+ * Default `backlog` of a listener: connections accepted by Node and not yet by a task (beyond it
+ * new connections are closed and counted). Also the kernel's listen backlog.
+ *
+ * @example
+ * yield* TcpListener.bind(addr, { backlog: 4 * DEFAULT_BACKLOG });
+ */
 export const DEFAULT_BACKLOG = 1024;
 
 const BINDING = 0;

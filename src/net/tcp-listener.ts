@@ -8,7 +8,12 @@ import { parseAddr, type SocketAddr, type ToSocketAddr, toSocketAddr } from "./a
 import { checkHighWaterMark, type StreamOptions } from "./socket-stream.js";
 import { TcpStream } from "./tcp-stream.js";
 
-/** Options of {@link TcpListener.bind} (and `UnixListener.bind`). */
+/**
+ * Options of {@link TcpListener.bind} (and `UnixListener.bind`).
+ *
+ * @example
+ * yield* TcpListener.bind("0.0.0.0:8080", { backlog: 4096, readHighWaterMark: 16 * 1024 });
+ */
 export interface ListenerOptions extends StreamOptions {
   /**
    * Connections accepted by Node and not yet by a task; beyond it new connections are closed and
@@ -87,7 +92,13 @@ export class TcpListener {
     return toSocketAddr(this.acceptor.server.address());
   }
 
-  /** Connections closed because `backlog` connections were already waiting for `accept`. */
+  /**
+   * Connections closed because `backlog` connections were already waiting for `accept`: nonzero
+   * means the accept loop is too slow for the load.
+   *
+   * @example
+   * if (listener.droppedConnections > 0) console.warn("accept loop falling behind");
+   */
   get droppedConnections(): number {
     return this.acceptor.dropped;
   }
@@ -103,12 +114,22 @@ export class TcpListener {
     this.acceptor.close();
   }
 
-  /** True after `close()`. */
+  /**
+   * True after `close()`.
+   *
+   * @example
+   * if (!listener.isClosed) listener.close();
+   */
   get isClosed(): boolean {
     return this.acceptor.isClosed;
   }
 
-  /** Same as `close()`, for `using`. */
+  /**
+   * Same as `close()`, for `using`.
+   *
+   * @example
+   * using listener = yield* TcpListener.bind(addr);
+   */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -16,7 +16,12 @@ import {
 import { ConnectFuture } from "./connect.js";
 import { checkHighWaterMark, SocketStream, type StreamOptions } from "./socket-stream.js";
 
-/** Options of {@link TcpStream.connect}. */
+/**
+ * Options of {@link TcpStream.connect}.
+ *
+ * @example
+ * yield* TcpStream.connect("db:5432", { noDelay: true, readHighWaterMark: 256 * 1024 });
+ */
 export interface TcpConnectOptions extends StreamOptions {
   /** Disable Nagle's algorithm at once (see {@link TcpStream.setNoDelay}). Default false. */
   noDelay?: boolean;

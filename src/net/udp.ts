@@ -20,10 +20,20 @@ import { IoError } from "../io/error.js";
 import { Readiness } from "../io/registration.js";
 import { type HostPort, parseAddr, type SocketAddr, type ToSocketAddr, toSocketAddr } from "./addr.js";
 
-/** Default bound of the receive queue, in bytes. */
+/**
+ * Default `recvQueueBytes` of a UDP socket: 1 MiB of datagrams waiting for `recv`.
+ *
+ * @example
+ * yield* UdpSocket.bind(addr, { recvQueueBytes: 8 * DEFAULT_RECV_QUEUE_BYTES });
+ */
 export const DEFAULT_RECV_QUEUE_BYTES = 1024 * 1024;
 
-/** Options of {@link UdpSocket.bind}. */
+/**
+ * Options of {@link UdpSocket.bind}.
+ *
+ * @example
+ * yield* UdpSocket.bind("0.0.0.0:5353", { recvQueueBytes: 4 << 20 });
+ */
 export interface UdpOptions {
   /**
    * Bytes of received datagrams waiting for `recv`, beyond which new datagrams are dropped (and
@@ -469,7 +479,13 @@ export class UdpSocket {
     return this.core.connected === null ? null : toSocketAddr(this.core.socket.remoteAddress());
   }
 
-  /** Datagrams dropped because the receive queue was full. */
+  /**
+   * Datagrams dropped because the receive queue was full: nonzero means the receiving task is
+   * too slow for the traffic (or `recvQueueBytes` too small for its bursts).
+   *
+   * @example
+   * if (sock.droppedDatagrams > 0) console.warn(`${sock.droppedDatagrams} datagrams dropped`);
+   */
   get droppedDatagrams(): number {
     return this.core.dropped;
   }
@@ -484,12 +500,22 @@ export class UdpSocket {
     this.core.close();
   }
 
-  /** True after `close()`. */
+  /**
+   * True after `close()`.
+   *
+   * @example
+   * if (!sock.isClosed) sock.close();
+   */
   get isClosed(): boolean {
     return this.core.state === CLOSED;
   }
 
-  /** Same as `close()`, for `using`. */
+  /**
+   * Same as `close()`, for `using`.
+   *
+   * @example
+   * using sock = yield* UdpSocket.bind("127.0.0.1:0");
+   */
   [Symbol.dispose](): void {
     this.close();
   }

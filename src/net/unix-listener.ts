@@ -80,7 +80,12 @@ export class UnixListener {
     return { path: this.path };
   }
 
-  /** Connections closed because `backlog` connections were already waiting for `accept`. */
+  /**
+   * Connections closed because `backlog` connections were already waiting for `accept`.
+   *
+   * @example
+   * console.log(listener.droppedConnections);
+   */
   get droppedConnections(): number {
     return this.acceptor.dropped;
   }
@@ -96,12 +101,22 @@ export class UnixListener {
     this.acceptor.close();
   }
 
-  /** True after `close()`. */
+  /**
+   * True after `close()`.
+   *
+   * @example
+   * if (!listener.isClosed) listener.close();
+   */
   get isClosed(): boolean {
     return this.acceptor.isClosed;
   }
 
-  /** Same as `close()`, for `using`. */
+  /**
+   * Same as `close()`, for `using`.
+   *
+   * @example
+   * using listener = yield* UnixListener.bind(path);
+   */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { fromPromise, ready, select } from "../../src/future/index.js";
-import { type Async, Runtime, spawn, yieldNow } from "../../src/index.js";
+import { type Async, Runtime, run, spawn, yieldNow } from "../../src/index.js";
+import { IoError } from "../../src/io/index.js";
 import { TcpListener, TcpStream } from "../../src/net/index.js";
 
 const EVENTS = ["data", "end", "error", "close", "drain", "finish"] as const;
@@ -134,6 +135,50 @@ describe("TCP backpressure", () => {
     expect(out.registered).toBeGreaterThanOrEqual(1);
     expect(out.result).toBeInstanceOf(Error);
     expect(rt.metrics().pendingSources).toBe(0);
+  });
+});
+
+describe("closing and the accept queue", () => {
+  it("close wakes a writer blocked on a full send buffer with an error and releases it", async () => {
+    const rt = new Runtime();
+    const out = await rt.run(function* () {
+      using listener = yield* TcpListener.bind("127.0.0.1:0");
+      const [client, server] = yield* pair(listener);
+      using _s = server; // never reads: the client's writes fill every buffer
+      const writer = spawn(
+        (function* () {
+          try {
+            yield* client.writeAll(new Uint8Array(32 * 1024 * 1024));
+            return null;
+          } catch (e) {
+            return e;
+          }
+        })(),
+      );
+      while (rt.metrics().pendingSources === 0) yield* sleepMacrotasks(1);
+      client.close();
+      return yield* writer;
+    });
+    expect(out).toBeInstanceOf(IoError);
+    expect((out as IoError).kind).toBe("BrokenPipe");
+    expect(rt.metrics().pendingSources).toBe(0);
+  });
+
+  it("connections beyond the backlog are closed and counted, the others queued", async () => {
+    const out = await run(function* () {
+      using listener = yield* TcpListener.bind("127.0.0.1:0", { backlog: 2 });
+      const clients: TcpStream[] = [];
+      for (let i = 0; i < 5; i++) clients.push(yield* TcpStream.connect(listener.localAddr()));
+      for (let i = 0; i < 200 && listener.droppedConnections < 3; i++) yield* sleepMacrotasks(1);
+      const dropped = listener.droppedConnections;
+      const [a] = yield* listener.accept();
+      const [b] = yield* listener.accept();
+      a.close();
+      b.close();
+      for (const c of clients) c.close();
+      return dropped;
+    });
+    expect(out).toBe(3);
   });
 });
 
