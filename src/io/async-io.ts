@@ -41,6 +41,11 @@ export abstract class AsyncReadBase implements AsyncRead {
    */
   cancelRead(): void {}
 
+  /** A short description for deadlock reports and the console; defaults to the class name. */
+  describe(): string {
+    return this.constructor.name;
+  }
+
   /**
    * Read some bytes into `buf`: how many (at least 1), or `0` at end of stream. See the free
    * function `read` for details.
@@ -119,6 +124,11 @@ export abstract class AsyncWriteBase implements AsyncWrite {
    * `readiness.clear()`). Default: nothing stored. Override it when the poll methods register.
    */
   cancelWrite(): void {}
+
+  /** A short description for deadlock reports and the console; defaults to the class name. */
+  describe(): string {
+    return this.constructor.name;
+  }
 
   /**
    * Write some bytes of `buf`: how many were accepted. Cancel-safe: a cancelled write wrote nothing.

@@ -82,7 +82,7 @@ export function kindOfCode(code: string | undefined): IoErrorKind {
  * }
  */
 export class IoError extends Error {
-  override readonly name = "IoError";
+  override readonly name: string = "IoError";
   /** Rust's `io::ErrorKind` name. */
   readonly kind: IoErrorKind;
   /** Node's errno code (`"ENOENT"`), when there is one. */

@@ -9,7 +9,7 @@
  * Cancellation: a future that returned PENDING tells the reader (`cancelRead`) so it drops its
  * waker registration; otherwise an abandoned read would keep counting as a wake source.
  */
-import { FutureBase } from "../future/future.js";
+import { describeFuture, FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { budgetLeft, spend } from "./coop.js";
 import { IoError } from "./error.js";
@@ -82,7 +82,7 @@ export class Read extends FutureBase<number> {
   }
 
   override describe(): string {
-    return "read() (waiting for bytes)";
+    return `${describeFuture(this.reader)}.read() (waiting for bytes)`;
   }
 }
 
@@ -145,7 +145,7 @@ export class ReadExact extends FutureBase<void> {
   }
 
   override describe(): string {
-    return `readExact() (${this.filled} of ${this.buf.length} bytes)`;
+    return `${describeFuture(this.reader)}.readExact() (${this.filled} of ${this.buf.length} bytes)`;
   }
 }
 
@@ -237,7 +237,7 @@ export class ReadToEnd extends FutureBase<Uint8Array> {
   }
 
   override describe(): string {
-    return `readToEnd() (${this.len} bytes so far)`;
+    return `${describeFuture(this.reader)}.readToEnd() (${this.len} bytes so far)`;
   }
 }
 
@@ -275,7 +275,7 @@ export class ReadToString extends FutureBase<string> {
   }
 
   override describe(): string {
-    return this.inner.describe().replace("readToEnd", "readToString");
+    return this.inner.describe().replace(".readToEnd()", ".readToString()");
   }
 }
 

@@ -17,6 +17,33 @@ import type { Context, Waker } from "../future/poll.js";
 import { current } from "../runtime/current.js";
 import type { Runtime } from "../runtime/runtime.js";
 
+/**
+ * One direction of one IO resource waiting for the outside world: stores the waker of the task
+ * that waits, counts as a runtime wake source while it does, and wakes it when the Node callback
+ * reports progress. Resource authors keep one per direction (read, write) so that two tasks using
+ * the two directions of one stream (after `split`) never replace each other's waker.
+ *
+ * When to use: in `pollRead`/`pollWrite` of a resource whose progress comes from a Node callback
+ * or another task: `register(cx)` before returning PENDING, `wake()` from the callback, `clear()`
+ * from `cancelRead`/`cancelWrite` and when the resource closes.
+ *
+ * Cost: no allocation; a field write and a counter update per registration.
+ *
+ * @example
+ * class Socketish extends AsyncReadBase {
+ *   private readonly readable = new Readiness();
+ *   constructor(private sock: net.Socket) {
+ *     super();
+ *     sock.on("readable", () => this.readable.wake());
+ *   }
+ *   pollRead(cx: Context, buf: Uint8Array): Poll<number> {
+ *     const chunk = this.sock.read();
+ *     if (chunk === null) { this.readable.register(cx); return PENDING; }
+ *     ... copy, keep the rest ...
+ *   }
+ *   override cancelRead() { this.readable.clear(); }
+ * }
+ */
 export class Readiness {
   private waker: Waker | null = null;
   private runtime: Runtime | null = null;

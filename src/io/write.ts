@@ -5,7 +5,7 @@
  * that accepted bytes; progress kept in fields; a cancelled future that was waiting tells the
  * writer (`cancelWrite`) to drop its registration.
  */
-import { FutureBase } from "../future/future.js";
+import { describeFuture, FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { budgetLeft, spend } from "./coop.js";
 import { IoError } from "./error.js";
@@ -61,7 +61,7 @@ export class Write extends FutureBase<number> {
   }
 
   override describe(): string {
-    return "write() (writer full)";
+    return `${describeFuture(this.writer)}.write() (writer full)`;
   }
 }
 
@@ -121,7 +121,7 @@ export class WriteAll extends FutureBase<void> {
   }
 
   override describe(): string {
-    return `writeAll() (${this.written} of ${this.buf.length} bytes written)`;
+    return `${describeFuture(this.writer)}.writeAll() (${this.written} of ${this.buf.length} bytes written)`;
   }
 }
 
@@ -154,7 +154,7 @@ export class Flush extends FutureBase<void> {
   }
 
   override describe(): string {
-    return "flush()";
+    return `${describeFuture(this.writer)}.flush()`;
   }
 }
 
@@ -188,7 +188,7 @@ export class Shutdown extends FutureBase<void> {
   }
 
   override describe(): string {
-    return "shutdown()";
+    return `${describeFuture(this.writer)}.shutdown()`;
   }
 }
 

@@ -220,7 +220,12 @@ describe("AsyncWriteBase futures", () => {
       expect(dec.decode(new Uint8Array(got))).toBe("xabc");
       const e = yield* caught(writeAll(plain, enc.encode("z")));
       expect((e as IoError).kind).toBe("WriteZero");
-      const src = { pollRead: (_cx: Context, b: Uint8Array) => ((b[0] = 1), 1) };
+      const src = {
+        pollRead(_cx: Context, b: Uint8Array) {
+          b[0] = 1;
+          return 1;
+        },
+      };
       expect(yield* read(src, new Uint8Array(4))).toBe(1);
     });
   });
