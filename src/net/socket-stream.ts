@@ -50,6 +50,8 @@ const MAX_WRITE = 64 * 1024;
  * completed goes to a small free list. Why not a fresh buffer per write: a new `ArrayBuffer` costs a
  * malloc, fresh pages and cache misses on both copies, and at 16 KiB messages that cost more than
  * the write system call. With rewinding, an echo server writes from the same hot 64 KiB all along.
+ * Pools stay small (64 KiB, chunks up to 16 KiB) because a write still in flight keeps its whole
+ * pool alive: with many slow peers, big pools would pin much more memory than the bytes in flight.
  */
 const POOL_SIZE = 64 * 1024;
 const POOL_MAX_CHUNK = 16 * 1024;

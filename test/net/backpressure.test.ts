@@ -23,7 +23,7 @@ function* pair(listener: TcpListener): Async<[TcpStream, TcpStream]> {
 }
 
 describe("TCP backpressure", () => {
-  it("100 MB through a copy loop to a slow reader grows RSS by less than 64 MB", async () => {
+  it("100 MB through copy() between two sockets to a slow reader grows RSS by less than 64 MB", async () => {
     const fixture = fileURLToPath(new URL("./fixtures/transfer.mjs", import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [fixture], { timeout: 50_000 });
     const r = JSON.parse(stdout);
