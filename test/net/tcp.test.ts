@@ -1,5 +1,6 @@
 import * as net from "node:net";
 import { describe, expect, it } from "vitest";
+import { fromPromise, ready, select } from "../../src/future/index.js";
 import { type Async, Runtime, run, spawn, yieldNow } from "../../src/index.js";
 import { IoError } from "../../src/io/index.js";
 import { TcpListener, TcpStream } from "../../src/net/index.js";
@@ -273,5 +274,25 @@ describe("TCP", () => {
     });
     expect(out).toEqual({ n: 0, closed: true });
     expect(rt.metrics().pendingSources).toBe(0);
+  });
+
+  it("cancelled connects destroy their half-open sockets: no registration, no socket left", async () => {
+    const rt = new Runtime();
+    const sockets = () => process.getActiveResourcesInfo().filter((k) => k === "TCPSocketWrap").length;
+    const out = await rt.run(function* () {
+      using listener = yield* TcpListener.bind("127.0.0.1:0");
+      const before = sockets();
+      for (let i = 0; i < 200; i++) {
+        const r = yield* select.biased({ conn: TcpStream.connect(listener.localAddr()), now: ready(i) });
+        expect(r.key).toBe("now");
+      }
+      for (let i = 0; i < 50 && sockets() > before; i++) {
+        yield* fromPromise(() => new Promise((r) => setTimeout(r, 2)));
+      }
+      return { before, after: sockets(), sources: rt.metrics().pendingSources };
+    });
+    expect(out.after).toBeLessThanOrEqual(out.before);
+    expect(out.sources).toBe(0);
+    expect(() => TcpStream.connect("127.0.0.1:1", { readHighWaterMark: 0 })).toThrow(/readHighWaterMark/);
   });
 });
