@@ -181,6 +181,17 @@ export abstract class SocketStream extends AsyncReadWriteBase {
     socket.on("finish", this.onFinish);
   }
 
+  /**
+   * What deadlock reports and `runtime.tasks()` show for a read or write waiting on this stream,
+   * e.g. `TcpStream(127.0.0.1:6379).read() (waiting for bytes)`.
+   *
+   * @example
+   * conn.describe(); // "TcpStream(127.0.0.1:6379)"
+   */
+  override describe(): string {
+    return `${this.constructor.name}(${this.target})`;
+  }
+
   // --- Node side: bound once per socket ---
 
   private readonly onData = (chunk: Buffer): void => {

@@ -113,8 +113,4 @@ export class TcpStream extends SocketStream {
   setNoDelay(on = true): void {
     this.socket.setNoDelay(on);
   }
-
-  override toString(): string {
-    return `TcpStream(${this.target})`;
-  }
 }

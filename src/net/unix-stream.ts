@@ -82,8 +82,4 @@ export class UnixStream extends SocketStream {
   localAddr(): UnixSocketAddr {
     return { path: this.isClient ? null : this.path };
   }
-
-  override toString(): string {
-    return `UnixStream(${this.path})`;
-  }
 }

@@ -128,11 +128,13 @@ describe("TCP backpressure", () => {
       );
       yield* sleepMacrotasks(30);
       const registered = rt.metrics().pendingSources;
+      const awaits = rt.tasks().map((t) => t.awaits);
       server.close();
       const result = yield* reader;
-      return { registered, result };
+      return { registered, result, awaits };
     });
     expect(out.registered).toBeGreaterThanOrEqual(1);
+    expect(out.awaits.some((a) => /TcpStream\(127\.0\.0\.1:\d+\)\.read\(\)/.test(a))).toBe(true);
     expect(out.result).toBeInstanceOf(Error);
     expect(rt.metrics().pendingSources).toBe(0);
   });
