@@ -8,7 +8,12 @@
  * the work only, not the set-up), or bytes per task for memory workloads. It may return
  * `{ value, extra }` to attach secondary figures (for example heap growth) to the sample.
  */
-export type Contender = "native" | "pollux" | "effect4" | "effect3" | "effection";
+/**
+ * `native`: async/await and promises, the baseline of every ratio. `callback`: plain Node callbacks
+ * with no promise at all (used where Node's own callback API is the fastest thing to beat, such as
+ * an echo server on `node:net`).
+ */
+export type Contender = "native" | "callback" | "pollux" | "effect4" | "effect3" | "effection";
 
 export type Sample = number | { value: number; extra?: Record<string, number> };
 

@@ -8,7 +8,14 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Contender, Workload } from "../workload.js";
 
-export const CONTENDERS: readonly Contender[] = ["native", "pollux", "effect4", "effect3", "effection"];
+export const CONTENDERS: readonly Contender[] = [
+  "native",
+  "callback",
+  "pollux",
+  "effect4",
+  "effect3",
+  "effection",
+];
 
 function check(file: string, value: unknown): Workload {
   const w = value as Workload | undefined;

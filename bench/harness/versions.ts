@@ -15,6 +15,7 @@ function version(path: string): string {
 export function contenderVersions(): Record<string, string> {
   return {
     native: `Node ${process.version}`,
+    callback: `Node ${process.version}`,
     pollux: version("package.json"),
     effect4: version("node_modules/effect/package.json"),
     effect3: version("node_modules/effect3/package.json"),
