@@ -10,7 +10,6 @@ export {
   type Context,
   type Future,
   FutureBase,
-  FuturesUnordered,
   fromPromise,
   join,
   joinAll,
@@ -21,7 +20,6 @@ export {
   race,
   ready,
   select,
-  toPromise,
   tryJoin,
   tryJoinAll,
   type Waker,
@@ -33,7 +31,9 @@ export {
   type RuntimeOptions,
   run,
   runMain,
+  toPromise,
 } from "./runtime/index.js";
+export { FuturesUnordered } from "./stream/index.js";
 export {
   CancellationToken,
   JoinError,

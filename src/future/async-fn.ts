@@ -6,7 +6,7 @@
  * - polled as a future by a combinator (state DRIVING): it drives its own frame stack;
  * - spawned: the task takes its generator (`takeGenerator`) and drives the frames itself.
  */
-import { current } from "../runtime/current.js";
+import { current } from "./current.js";
 import { FrameDriver, type Gen, NO_ERROR } from "./frames.js";
 import { type Context, PENDING, type Poll } from "./poll.js";
 

@@ -23,8 +23,9 @@
  * blocks are driven to completion, re-polling only the children whose cleanup was woken), else
  * with `cancel()`.
  */
-import { current } from "../runtime/current.js";
+
 import { describeValue } from "./async-fn.js";
+import { current } from "./current.js";
 import { describeFuture, type Future, FutureBase, isFuture } from "./future.js";
 import { intoFuture } from "./into-future.js";
 import type { Context, Waker } from "./poll.js";

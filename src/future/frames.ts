@@ -22,7 +22,7 @@
  *   `return()` while an awaited combinator reports its own cleanup in progress (`returnPending`).
  *   Async fns called from a `finally` are ordinary frames pushed above the frame being cancelled.
  */
-import { current } from "../runtime/current.js";
+import { current } from "./current.js";
 import { describeFuture, FutureBase, isFuture, SUSPEND } from "./future.js";
 import { PENDING } from "./poll.js";
 

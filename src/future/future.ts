@@ -17,7 +17,7 @@
  * V8 detail that shapes this file: `[Symbol.iterator]` must live on a class prototype; an object
  * literal with a computed iterator key made `yield*` about 16x slower.
  */
-import { current } from "../runtime/current.js";
+import { current } from "./current.js";
 import { type Context, PENDING, type Poll } from "./poll.js";
 
 /**

@@ -8,14 +8,13 @@
  */
 export { AsyncFnFuture, asyncFn } from "./async-fn.js";
 export { type Async, type Future, FutureBase, isFuture, type Output } from "./future.js";
-export { FuturesUnordered } from "./futures-unordered.js";
 export { type IntoFuture, type IntoOutput, intoFuture } from "./into-future.js";
 export { type JoinOutput, join } from "./join.js";
 export { JoinAll, joinAll } from "./join-all.js";
 export { Pending, pending } from "./pending.js";
 export { type Context, PENDING, type Poll, type Waker } from "./poll.js";
 export { PollFn, pollFn } from "./poll-fn.js";
-export { fromPromise, PromiseFuture, toPromise } from "./promise.js";
+export { fromPromise, PromiseFuture } from "./promise.js";
 export { race } from "./race.js";
 export { Ready, ready } from "./ready.js";
 export { Select, type SelectOutput, select } from "./select.js";

@@ -5,12 +5,10 @@
  * the future is built, because a promise starts its work when created. While it is pending it
  * counts as a wake source of the runtime, so a task waiting on it is not reported as deadlocked.
  */
-import { current } from "../runtime/current.js";
-import { run } from "../runtime/run.js";
-import type { Runtime } from "../runtime/runtime.js";
+
 import { describeValue } from "./async-fn.js";
+import { type AmbientRuntime, current } from "./current.js";
 import { FutureBase } from "./future.js";
-import { type IntoFuture, intoFuture } from "./into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "./poll.js";
 
 const INIT = 0;
@@ -24,7 +22,7 @@ export class PromiseFuture<T> extends FutureBase<T> {
   private state = INIT;
   private value: unknown = undefined;
   private waker: Waker | null = null;
-  private runtime: Runtime | null = null;
+  private runtime: AmbientRuntime | null = null;
 
   constructor(private readonly factory: () => PromiseLike<T> | T) {
     super();
@@ -116,18 +114,4 @@ export function fromPromise<T>(make: () => PromiseLike<T> | T): PromiseFuture<T>
     );
   }
   return new PromiseFuture(make);
-}
-
-/**
- * Run a future and get a Promise of its output, for handing results to promise-based code. Inside
- * a runtime it spawns a task on it; outside, it runs the future on a new runtime like `run()`.
- *
- * @example
- * app.get("/user", (req, res) => toPromise(loadUser(req.query.id)).then((u) => res.json(u)));
- */
-export function toPromise<T>(future: IntoFuture<T>): Promise<T> {
-  const fut = intoFuture(future, "toPromise");
-  const rt = current.runtime;
-  if (rt === null) return run(fut);
-  return rt.run(fut, { name: "toPromise" });
 }

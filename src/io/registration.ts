@@ -15,9 +15,9 @@
  * per waiting future instead.
  * Cost: no allocation; a field write and a counter increment per registration.
  */
+
 import type { Context, Waker } from "../future/poll.js";
-import { current } from "../runtime/current.js";
-import type { Runtime } from "../runtime/runtime.js";
+import { currentRuntime, type Runtime } from "../runtime/runtime.js";
 
 /**
  * One direction of one IO resource waiting for the outside world: stores the waker of the task
@@ -61,7 +61,7 @@ export class Readiness {
     const prev = this.waker;
     if (prev === waker) return;
     if (prev === null) {
-      const rt = current.runtime;
+      const rt = currentRuntime();
       this.runtime = rt;
       if (rt !== null) rt.sources++;
       this.waker = waker;

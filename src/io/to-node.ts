@@ -25,8 +25,7 @@ import { Readable, Writable } from "node:stream";
 import type { Async } from "../future/future.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
-import { current } from "../runtime/current.js";
-import type { Runtime } from "../runtime/runtime.js";
+import { currentRuntime, type Runtime } from "../runtime/runtime.js";
 import type { JoinHandle } from "../task/task.js";
 import { Read } from "./read.js";
 import { Readiness } from "./registration.js";
@@ -52,7 +51,7 @@ export interface ToNodeReadableOptions extends ToNodeOptions {
 }
 
 function pickRuntime(where: string, options: ToNodeOptions | undefined): Runtime {
-  const rt = options?.runtime ?? current.runtime;
+  const rt = options?.runtime ?? currentRuntime();
   if (rt === null || rt === undefined) {
     throw new Error(
       `${where} needs a runtime to run its pump task: call it inside a task (run(function* () { ... })), ` +

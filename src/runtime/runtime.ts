@@ -26,27 +26,26 @@
  *   `stallAfterMs` without a poll (see `liveness.ts`).
  */
 import { AsyncFnFuture } from "../future/async-fn.js";
+import { current, type TaskInfo, UNCONSTRAINED_BUDGET } from "../future/current.js";
 import type { Gen } from "../future/frames.js";
 import type { Future } from "../future/future.js";
 import { describeFuture, isFuture } from "../future/future.js";
 import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Waker } from "../future/poll.js";
+import type { Executor, SpawnOptions } from "../task/executor.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/task.js";
-import { current, UNCONSTRAINED_BUDGET } from "./current.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
 import { Ring } from "./ring.js";
 
+/** See `otherRuntimesProgress`. */
+const WAITING_PROGRESS = 1;
+const RUNNING_PROGRESS = 2;
+
 /** Consecutive polls taken from the LIFO slot before it yields to the queue (Tokio uses 3). */
 const LIFO_LIMIT = 3;
-
-/** Information about a task, passed to `onTaskError`. */
-export interface TaskInfo {
-  readonly id: number;
-  readonly name: string | undefined;
-}
 
 /** Options of {@link Runtime} and `run()`. */
 export interface RuntimeOptions {
@@ -83,12 +82,6 @@ export interface RuntimeOptions {
   onStall?: (report: StallReport) => void;
   /** See `onStall`. Default 10,000 ms. */
   stallAfterMs?: number;
-}
-
-/** Options of `spawn`. */
-export interface SpawnOptions {
-  /** Shown in error reports, deadlock reports and the console. */
-  name?: string;
 }
 
 /** A driver that can wake tasks from outside any poll (the timer wheel, the IO driver). */
@@ -147,10 +140,19 @@ const unobservedRegistry = new FinalizationRegistry<UnobservedFailure>((d) =>
  */
 const activeRuntimes = new Set<Runtime>();
 
-/** True when a runtime other than `self` can still make progress on its own. */
-function otherRuntimeBusy(self: Runtime): boolean {
-  for (const rt of activeRuntimes) if (rt !== self && rt.mayProgress()) return true;
-  return false;
+/**
+ * How another runtime may still wake this one's tasks: RUNNING (runnable tasks, a drain or a
+ * paused-clock step pending: progress within a turn), WAITING (timers or pending sources: progress
+ * later), or 0 (nothing). The most active of all runtimes other than `self`.
+ */
+function otherRuntimesProgress(self: Runtime): number {
+  let most = 0;
+  for (const rt of activeRuntimes) {
+    if (rt === self) continue;
+    const p = rt.progress();
+    if (p > most) most = p;
+  }
+  return most;
 }
 
 /**
@@ -181,7 +183,7 @@ function defaultTaskError(error: unknown, task: TaskInfo): void {
  * console.log(rt.metrics().polls);
  * await rt.shutdown();
  */
-export class Runtime {
+export class Runtime implements Executor {
   readonly budget: number;
   readonly eventInterval: number;
   readonly yieldAfterMs: number;
@@ -537,9 +539,16 @@ export class Runtime {
     }
   }
 
-  /** @internal this runtime can still make progress by itself (see `otherRuntimeBusy`). */
-  mayProgress(): boolean {
-    return !this.isQuiescent();
+  /** @internal how this runtime may still make progress by itself (see `otherRuntimesProgress`). */
+  progress(): number {
+    if (this.running !== null || this.lifo !== null || this.queue.length > 0 || this.drainScheduled) {
+      return RUNNING_PROGRESS;
+    }
+    // A paused clock with timers steps through them by itself (setImmediate); a real one waits.
+    if (this.time?.hasPending()) {
+      return this.clock === "paused" ? RUNNING_PROGRESS : WAITING_PROGRESS;
+    }
+    return this.sources > 0 ? WAITING_PROGRESS : 0;
   }
 
   private isQuiescent(): boolean {
@@ -562,14 +571,14 @@ export class Runtime {
     if (!this.isQuiescent() || this.alive === 0) return;
     if (this.time?.onIdle()) return;
     const foreign = foreignWakeSources();
-    const othersBusy = otherRuntimeBusy(this);
-    if (othersBusy) foreign.push("another pollux Runtime");
+    const others = otherRuntimesProgress(this);
+    if (others !== 0) foreign.push("another pollux Runtime");
     if (foreign.length > 0) {
       // A Node resource pollux does not own, or another runtime, may still run code that wakes a
-      // task: look again later and report a long stall. Immediates and other runtimes progress
+      // task: look again later and report a long stall. Immediates and running runtimes progress
       // within a turn or two (a paused clock steps, a busy runtime yields, through setImmediate),
       // so look again after the next turn; otherwise back off, without keeping the process alive.
-      if (othersBusy || foreign.every((k) => k === "Immediate")) {
+      if (others === RUNNING_PROGRESS || foreign.every((k) => k === "Immediate")) {
         setImmediate(this.idleRecheck);
       } else {
         this.recheckMs = Math.min(Math.max(this.recheckMs * 2, 10), 1000);
@@ -748,4 +757,15 @@ export class Runtime {
       console.error("pollux: onTaskError threw while reporting", error, hookError);
     }
   }
+}
+
+export type { SpawnOptions, TaskInfo };
+
+/**
+ * The runtime whose task is being polled, or null outside a runtime. For the layers above the
+ * runtime (time, io, stream, ...): the ambient runtime is always a `Runtime`, since only a
+ * `Runtime`'s drain loop sets `current.runtime`.
+ */
+export function currentRuntime(): Runtime | null {
+  return current.runtime as Runtime | null;
 }

@@ -9,6 +9,8 @@
  *
  * @module
  */
+
+export { FuturesUnordered } from "./futures-unordered.js";
 export { END, type End, type Stream, type StreamItem } from "./poll-next.js";
 export { fromAsyncIterable, fromIterable } from "./sources.js";
 export { Collect, isStream, merge, Next, StreamBase } from "./stream.js";

@@ -6,8 +6,7 @@
 import { describeValue } from "../future/async-fn.js";
 import { reportDropped } from "../future/child-waker.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { current } from "../runtime/current.js";
-import type { Runtime } from "../runtime/runtime.js";
+import { currentRuntime, type Runtime } from "../runtime/runtime.js";
 import { END, type End } from "./poll-next.js";
 import { StreamBase } from "./stream.js";
 
@@ -125,7 +124,7 @@ class AsyncIterableStream<T> extends StreamBase<T> {
     }
     this.state = WAITING;
     this.waker = cx.waker;
-    const rt = current.runtime;
+    const rt = currentRuntime();
     this.runtime = rt;
     // A pending promise is a wake source: without this the task would look deadlocked.
     if (rt !== null) rt.sources++;

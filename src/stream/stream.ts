@@ -28,8 +28,8 @@ import {
 import { describeFuture, type Future, FutureBase, isFuture } from "../future/future.js";
 import type { IntoFuture, IntoOutput } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
-import { UnorderedSet } from "../future/unordered-set.js";
 import { END, type End, type Stream, type StreamItem } from "./poll-next.js";
+import { UnorderedSet } from "./unordered-set.js";
 
 function positiveInt(what: string, value: unknown, zeroOk: boolean): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < (zeroOk ? 0 : 1)) {

@@ -11,8 +11,7 @@
 import { describeValue } from "../future/async-fn.js";
 import { FutureBase } from "../future/future.js";
 import type { Context, Poll } from "../future/poll.js";
-import { current } from "../runtime/current.js";
-import { Runtime } from "../runtime/runtime.js";
+import { currentRuntime, Runtime } from "../runtime/runtime.js";
 import { FAILED, OK, type Task } from "../task/task.js";
 import { END, type End, type Stream } from "./poll-next.js";
 import { isStream } from "./stream.js";
@@ -71,7 +70,7 @@ class StreamAsyncIterator<T> implements AsyncIterableIterator<T> {
   private last: Promise<unknown> | null = null;
 
   constructor(private readonly stream: Stream<T>) {
-    this.runtime = current.runtime;
+    this.runtime = currentRuntime();
   }
 
   [Symbol.asyncIterator](): this {

@@ -7,9 +7,10 @@
  * time they are ready. When the budget is spent, they return PENDING and wake the task, which goes
  * to the back of the run queue. Pure computation (`ready()`, async fn calls) spends nothing.
  */
+
+import { current } from "../future/current.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
-import { current } from "../runtime/current.js";
 
 /**
  * For leaf future authors: spend one unit of the task's budget. Returns false when the budget is

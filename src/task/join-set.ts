@@ -13,11 +13,11 @@
  * for any reason, including the owning task being aborted.
  */
 import { Child, DONE, ReadyQueue, reportDropped } from "../future/child-waker.js";
+import { outsideRuntime } from "../future/current.js";
 import { FutureBase } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
-import { current, outsideRuntime } from "../runtime/current.js";
-import type { SpawnOptions } from "../runtime/runtime.js";
+import { currentExecutor, type SpawnOptions } from "./executor.js";
 import { CANCELLED_CLEANUP_FAILED, FAILED, OK, type Task } from "./task.js";
 
 /**
@@ -84,7 +84,7 @@ export class JoinSet<T> {
    * its output is delivered by `joinNext()`. Must be called inside a runtime.
    */
   spawn(future: IntoFuture<T>, options?: SpawnOptions): AbortHandle {
-    const rt = current.runtime;
+    const rt = currentExecutor();
     if (rt === null) throw outsideRuntime("JoinSet.spawn()");
     const task = rt.spawn(future, options);
     task.markObserved();

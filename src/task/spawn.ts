@@ -1,6 +1,6 @@
+import { outsideRuntime } from "../future/current.js";
 import type { IntoFuture } from "../future/into-future.js";
-import { current, outsideRuntime } from "../runtime/current.js";
-import type { SpawnOptions } from "../runtime/runtime.js";
+import { currentExecutor, type SpawnOptions } from "./executor.js";
 import type { JoinHandle } from "./task.js";
 
 /**
@@ -19,7 +19,7 @@ import type { JoinHandle } from "./task.js";
  * const user = yield* worker;
  */
 export function spawn<T>(future: IntoFuture<T>, options?: SpawnOptions): JoinHandle<T> {
-  const rt = current.runtime;
+  const rt = currentExecutor();
   if (rt === null) throw outsideRuntime("spawn()");
   return rt.spawn(future, options);
 }

@@ -9,10 +9,10 @@
  * sibling branches of a `join`.
  */
 import { childFuture } from "../future/child-waker.js";
+import { current } from "../future/current.js";
 import { describeFuture, type Future, FutureBase, isFuture } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import type { Context, Poll } from "../future/poll.js";
-import { current } from "../runtime/current.js";
 
 const UNSET: unique symbol = Symbol("pollux.taskLocal.unset");
 const noopContext: Context = { waker: { wake() {} } };

@@ -11,12 +11,13 @@
  * polled) -> IDLE or COMPLETE. A wake while RUNNING sets NOTIFIED and the task is re-queued behind
  * the others when its poll returns (a self-wake never re-enters the poll).
  */
+
+import { current } from "../future/current.js";
 import { FrameDriver, type Gen, NO_ERROR } from "../future/frames.js";
 import type { Future } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { current } from "../runtime/current.js";
-import type { Runtime } from "../runtime/runtime.js";
 import { pollProceed } from "./coop.js";
+import type { Executor } from "./executor.js";
 import { JoinError, label } from "./join-error.js";
 
 export const IDLE = 0;
@@ -80,7 +81,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
   nextLive: Task<unknown> | null = null;
 
   constructor(
-    readonly runtime: Runtime,
+    readonly runtime: Executor,
     readonly id: number,
     readonly name: string | undefined,
     future: Future<T> | null,

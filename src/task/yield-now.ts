@@ -1,6 +1,6 @@
+import { current, outsideRuntime } from "../future/current.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
-import { current, outsideRuntime } from "../runtime/current.js";
 
 class YieldNow extends FutureBase<void> {
   private yielded = false;

@@ -28,9 +28,10 @@
  * they were registered, and every woken task runs before time moves again, so a test sees the same
  * order on every run.
  */
+
+import { outsideRuntime } from "../future/current.js";
 import type { Waker } from "../future/poll.js";
-import { current, outsideRuntime } from "../runtime/current.js";
-import type { Driver, Runtime } from "../runtime/runtime.js";
+import { currentRuntime, type Driver, type Runtime } from "../runtime/runtime.js";
 import type { TimerEntry } from "./entry.js";
 import { FIRED, Wheel } from "./wheel.js";
 
@@ -266,7 +267,7 @@ export class TimeDriver implements Driver {
 
 /** The time driver of the current runtime, created on first use; throws outside a runtime. */
 export function currentDriver(what: string): TimeDriver {
-  const rt = current.runtime;
+  const rt = currentRuntime();
   if (rt === null) throw outsideRuntime(what);
   return (rt.time as TimeDriver | null) ?? driverOf(rt);
 }

@@ -7,13 +7,13 @@
  * `Instant.now()` inside it reads that clock, so code under test measures virtual time.
  * Instants of different paused runtimes are not comparable.
  */
-import { current } from "../runtime/current.js";
+import { currentRuntime } from "../runtime/runtime.js";
 import { driverOf, realClock, type TimeDriver } from "./driver.js";
 import { checkDuration, MAX_DURATION_MS } from "./duration.js";
 
 /** @internal read the clock of the current runtime; `performance.now()` outside one. */
 export function clockNow(): number {
-  const rt = current.runtime;
+  const rt = currentRuntime();
   if (rt === null) return realClock();
   const d = rt.time as TimeDriver | null;
   if (d !== null) return d.now();

@@ -2,9 +2,9 @@
 // coop budget is spent they stop walking their ready list instead of visiting every woken child
 // (each of which would fail its own budget check and queue itself again: O(n²) overall).
 import { describe, expect, it } from "vitest";
-import { FuturesUnordered, joinAll, tryJoinAll } from "../../src/future/index.js";
+import { joinAll, tryJoinAll } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
-import { fromIterable, merge } from "../../src/stream/index.js";
+import { FuturesUnordered, fromIterable, merge } from "../../src/stream/index.js";
 import { sleep } from "../../src/time/index.js";
 
 const N = 20_000;

@@ -3,9 +3,9 @@
 import { stat } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fromPromise, PENDING, pending, select, toPromise } from "../../src/future/index.js";
+import { fromPromise, PENDING, pending, select } from "../../src/future/index.js";
 import type { StallReport } from "../../src/runtime/deadlock.js";
-import { DeadlockError, Runtime, run } from "../../src/runtime/index.js";
+import { DeadlockError, Runtime, run, toPromise } from "../../src/runtime/index.js";
 import { mpsc, Semaphore } from "../../src/sync/index.js";
 import { JoinError, type JoinHandle, spawn, yieldNow } from "../../src/task/index.js";
 import { Elapsed, Instant, sleep, timeout } from "../../src/time/index.js";

@@ -1,8 +1,9 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { asyncFn, FuturesUnordered, type Output, pending, ready } from "../../src/future/index.js";
+import { asyncFn, type Output, pending, ready } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
+import { FuturesUnordered } from "../../src/stream/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
-import { Probe } from "./probe.js";
+import { Probe } from "../future/probe.js";
 
 const afterYields = asyncFn(function* <T>(value: T, yields: number) {
   for (let i = 0; i < yields; i++) yield* yieldNow();

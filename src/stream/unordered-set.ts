@@ -13,8 +13,6 @@
  * without an import cycle with `FuturesUnordered`.
  */
 
-import { current } from "../runtime/current.js";
-import { END, type End } from "../stream/poll-next.js";
 import {
   budgetSpent,
   Child,
@@ -25,9 +23,11 @@ import {
   ReadyQueue,
   reportDropped,
   yieldRest,
-} from "./child-waker.js";
-import type { Future } from "./future.js";
-import { type Context, PENDING, type Poll } from "./poll.js";
+} from "../future/child-waker.js";
+import { current } from "../future/current.js";
+import type { Future } from "../future/future.js";
+import { type Context, PENDING, type Poll } from "../future/poll.js";
+import { END, type End } from "./poll-next.js";
 
 export class UnorderedSet<T> {
   private readonly q = new ReadyQueue();

@@ -3,12 +3,12 @@
  * stays O(1) whatever the size of the set), as a `StreamBase` so the stream adapters apply.
  */
 
-import type { End } from "../stream/poll-next.js";
-import { StreamBase } from "../stream/stream.js";
-import { childFuture } from "./child-waker.js";
-import { isFuture } from "./future.js";
-import type { IntoFuture } from "./into-future.js";
-import type { Context, Poll } from "./poll.js";
+import { childFuture } from "../future/child-waker.js";
+import { isFuture } from "../future/future.js";
+import type { IntoFuture } from "../future/into-future.js";
+import type { Context, Poll } from "../future/poll.js";
+import type { End } from "./poll-next.js";
+import { StreamBase } from "./stream.js";
 import { UnorderedSet } from "./unordered-set.js";
 
 /**

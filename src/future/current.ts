@@ -6,12 +6,36 @@
  * task poll, and two scratch slots the generator driver reads right after a generator suspends.
  * Drivers save and restore `cx` around nested polls (a combinator polling a child async fn).
  */
-import type { Context } from "../future/poll.js";
-import type { Runtime } from "./runtime.js";
+import type { Future } from "./future.js";
+import type { Context, Waker } from "./poll.js";
+
+/** Information about a task, passed to `onTaskError`. */
+export interface TaskInfo {
+  readonly id: number;
+  readonly name: string | undefined;
+}
+
+/**
+ * What the future layer needs of the runtime it runs on. The executor (`pollux/runtime`'s
+ * `Runtime`) implements it; declaring it here keeps imports pointing down the layers
+ * (future ← task ← runtime) instead of making the contract depend on the executor.
+ */
+export interface AmbientRuntime {
+  /** Always-on counters; the future layer bumps `budgetYields`. */
+  readonly counters: { budgetYields: number };
+  /** Wake sources that can still fire (pending promises, IO registrations). */
+  sources: number;
+  /** Report an error nobody else will see (through `onTaskError`). */
+  reportError(error: unknown, context: TaskInfo | string): void;
+  /** Spawn a task that drives a cancelled future's async cleanup to completion. */
+  spawnCleanup(future: Future<unknown>): void;
+  /** Wake a waker that may be user code, reporting what it throws. */
+  wakeGuarded(waker: Waker): void;
+}
 
 export interface Current {
   /** Runtime whose task is being polled (or whose drain loop is running). */
-  runtime: Runtime | null;
+  runtime: AmbientRuntime | null;
   /** Context of the future being polled; `yield*` on a leaf future polls with it. */
   cx: Context | null;
   /** Units of work left before leaf futures must yield (see `task/coop.ts`). */
