@@ -532,6 +532,10 @@ export class Runtime implements Executor {
   /** @internal the run queue emptied: let drivers act, else schedule a deadlock check. */
   idle(): void {
     if (this.time?.onIdle()) return;
+    // Only when nothing pollux knows of can wake a task: a server waiting on sockets or timers
+    // goes idle every event-loop turn and must not pay a setImmediate each time. Every change to
+    // those sources either happens in a poll or wakes a task, so a drain (and this) follows.
+    if (this.sources !== 0 || this.time?.hasPending()) return;
     if ((this.waiters > 0 || this.state === "shutting-down") && !this.deadlockCheckScheduled) {
       this.deadlockCheckScheduled = true;
       // One macrotask later: promise callbacks already queued get to run and wake tasks first.
