@@ -87,4 +87,11 @@ describe("the packed package", () => {
     }
     expect(dead).toEqual([]);
   });
+
+  it("links the mistakes page from the README and the guide", () => {
+    for (const doc of ["README.md", "docs/guide.md"]) {
+      const links = relativeLinks(readFileSync(join(pkg, doc), "utf8"));
+      expect(links.map((l) => resolve(pkg, dirname(doc), l))).toContain(join(pkg, "docs/mistakes.md"));
+    }
+  });
 });
