@@ -20,6 +20,20 @@
 import { current } from "./current.js";
 import { type Context, PENDING, type Poll } from "./poll.js";
 
+// The disposable protocol, declared here so pollux's declarations never depend on the consumer's
+// `lib`: guards, receivers and handles have `[Symbol.dispose]()`, which needs `Symbol.dispose`
+// and (for `using`) the global `Disposable` type. These are the exact declarations of TypeScript's
+// lib.esnext.disposable (and of @types/node), so they merge with either when present. Every
+// public module imports this file, so the declarations come with any `pollux/*` import.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
+}
+
 /**
  * A lazy computation that produces a `T`. Nothing happens until an executor calls `poll`.
  *

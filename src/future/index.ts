@@ -8,7 +8,7 @@
  */
 export { AsyncFnFuture, asyncFn } from "./async-fn.js";
 export { type Async, type Future, FutureBase, isFuture, type Output } from "./future.js";
-export { type IntoFuture, type IntoOutput, intoFuture } from "./into-future.js";
+export { type GeneratorObject, type IntoFuture, type IntoOutput, intoFuture } from "./into-future.js";
 export { type JoinOutput, join } from "./join.js";
 export { JoinAll, joinAll } from "./join-all.js";
 export { Pending, pending } from "./pending.js";

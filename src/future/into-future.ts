@@ -5,11 +5,21 @@
 import { AsyncFnFuture, describeValue, isGeneratorFunction } from "./async-fn.js";
 import { type Future, isFuture } from "./future.js";
 
+/**
+ * A generator object as `function*` makes it, typed so that `T` is only inferred from what `next`
+ * returns. Not the lib's `Generator`: under `lib` ES2022/ES2023 a `FutureBase` (which has `next`,
+ * `return` and `throw`) also matches `Generator<unknown, T, unknown>`, and inference through that
+ * `return(value: T)` parameter turned `T` into `unknown` (issue 11). This shape is the same under
+ * every `lib`, so a future's output is inferred from `Future<T>` alone.
+ */
+export interface GeneratorObject<T> {
+  next(...args: [] | [unknown]): IteratorResult<unknown, T>;
+  return(value: never): IteratorResult<unknown, T>;
+  throw(error: unknown): IteratorResult<unknown, T>;
+}
+
 /** Anything that can be awaited or spawned: a future, a generator, or a generator function. */
-export type IntoFuture<T> =
-  | Future<T>
-  | Generator<unknown, T, unknown>
-  | (() => Generator<unknown, T, unknown>);
+export type IntoFuture<T> = Future<T> | GeneratorObject<T> | (() => Generator<unknown, T, unknown>);
 
 /** The output type of an {@link IntoFuture}. */
 export type IntoOutput<F> =
@@ -43,7 +53,7 @@ export function intoFuture<T>(value: IntoFuture<T>, where = "spawn"): Future<T> 
   if (isGenerator(value)) return new AsyncFnFuture<T>(value as Generator<unknown, T, unknown>);
   if (isGeneratorFunction(value)) return new AsyncFnFuture<T>(value() as Generator<unknown, T, unknown>);
   const hint =
-    typeof (value as PromiseLike<unknown> | null)?.then === "function"
+    typeof (value as unknown as PromiseLike<unknown> | null)?.then === "function"
       ? " Promises are eager: wrap them as fromPromise(() => promise)."
       : typeof value === "function"
         ? " A plain or async function is not a future: write it as function* () { ... }."

@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { DeadlockError, type WaitingTask } from "./deadlock.js";
+export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 export type { RuntimeMetrics } from "./metrics.js";
 export { type RunMainOptions, run, runMain } from "./run.js";
 export { type Driver, Runtime, type RuntimeOptions, type SpawnOptions, type TaskInfo } from "./runtime.js";

@@ -22,6 +22,14 @@ import type { IntoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 
 /** Keeps a token alive as long as its signal is (see the header). */
+/**
+ * The platform's `AbortSignal` type when the consumer has one (DOM lib or @types/node), else the
+ * part of it pollux uses: the declarations must not need a `lib` or `@types/node` (issue 11).
+ */
+export type AbortSignalType = typeof globalThis extends { AbortSignal: { prototype: infer S } }
+  ? S
+  : { readonly aborted: boolean; readonly reason: unknown };
+
 const tokenOfSignal = new WeakMap<AbortSignal, CancellationToken>();
 
 /**
@@ -150,7 +158,7 @@ export class CancellationToken {
    * @example
    * const res = yield* fromPromise(() => fetch(url, { signal: token.signal }));
    */
-  get signal(): AbortSignal {
+  get signal(): AbortSignalType {
     let c = this.controller;
     if (c === null) {
       c = this.controller = new AbortController();
@@ -171,7 +179,7 @@ export class CancellationToken {
    * const token = CancellationToken.fromSignal(req.signal);
    * yield* token.runUntilCancelled(handle(req));
    */
-  static fromSignal(signal: AbortSignal): CancellationToken {
+  static fromSignal(signal: AbortSignalType): CancellationToken {
     if (!(signal instanceof AbortSignal)) {
       throw new TypeError(
         `CancellationToken.fromSignal() expects an AbortSignal (e.g. controller.signal); got ${describeValue(signal)}.`,

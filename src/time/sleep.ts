@@ -83,7 +83,7 @@ export class Sleep extends TimerEntry<void> {
  * rounded up to a whole millisecond. On a paused clock the wait takes no real time.
  *
  * Throws a `RangeError` for a negative, NaN or infinite `ms` (naming the value); durations beyond
- * {@link MAX_DURATION_MS} (about 2.18 years) are clamped to it. Throws outside a runtime.
+ * {@link time!MAX_DURATION_MS} (about 2.18 years) are clamped to it. Throws outside a runtime.
  *
  * Cost: one clock read and one ~80-byte object; registering in the wheel and cancelling are O(1)
  * and allocate nothing. Thousands of pending sleeps share one Node timer.
@@ -105,7 +105,7 @@ export function sleep(ms: number): Sleep {
 
 /**
  * Wait until `deadline`. Completes at once (at its first poll) if the deadline has passed.
- * Deadlines further than {@link MAX_DURATION_MS} ahead are clamped. Throws a `TypeError` if
+ * Deadlines further than {@link time!MAX_DURATION_MS} ahead are clamped. Throws a `TypeError` if
  * `deadline` is not an {@link Instant}, and outside a runtime.
  *
  * Cost: as {@link sleep}.
