@@ -447,8 +447,19 @@ export class UnboundedSender<T> extends SenderBase<T> {
  * for (let i = 0; i < 8; i++) s.spawn(worker(rx.clone()));
  */
 export class Receiver<T> {
+  private open = true;
+
   /** @internal use {@link channel} or {@link unbounded}. */
   constructor(private readonly chan: MChan<T>) {}
+
+  private check(where: string): void {
+    if (!this.open) {
+      throw new Error(
+        `mpmc Receiver.${where} on a handle that was released (disposed). Keep a clone() for each worker ` +
+          "and dispose each only when that worker is done.",
+      );
+    }
+  }
 
   /**
    * Receive the next message, waiting (in FIFO order with the other receivers) while none is
@@ -466,6 +477,7 @@ export class Receiver<T> {
    * const job = yield* rx.recv();
    */
   recv(): FutureBase<Recv<T>> {
+    this.check("recv()");
     return new MRecv(this.chan);
   }
 
@@ -476,6 +488,7 @@ export class Receiver<T> {
    * const job = rx.tryRecv();
    */
   tryRecv(): Recv<T> {
+    this.check("tryRecv()");
     const chan = this.chan;
     return chan.length === 0 ? NO_MORE : chan.take();
   }
@@ -487,6 +500,7 @@ export class Receiver<T> {
    * s.spawn(worker(rx.clone()));
    */
   clone(): Receiver<T> {
+    this.check("clone()");
     this.chan.receivers++;
     return new Receiver(this.chan);
   }
@@ -502,9 +516,21 @@ export class Receiver<T> {
     this.chan.close();
   }
 
-  /** Same as `close()`, for `using`. */
+  /**
+   * Release this handle (what `using rx = shared.clone()` does at scope exit). Unlike `close()`,
+   * it does not stop the other workers: the channel closes only when the last receiver handle is
+   * released, as when the last receiver of a Rust channel is dropped. Idempotent.
+   *
+   * @example
+   * function* worker(shared: mpmc.Receiver<Job>) {
+   *   using rx = shared.clone();
+   *   // ...
+   * }
+   */
   [Symbol.dispose](): void {
-    this.close();
+    if (!this.open) return;
+    this.open = false;
+    if (--this.chan.receivers === 0) this.chan.close();
   }
 
   /** True when no new message can be sent (all senders closed, or the channel closed). */

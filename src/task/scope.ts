@@ -111,6 +111,14 @@ class ScopeWatch extends FutureBase<ChildFailure | typeof EMPTY> {
   }
 }
 
+/**
+ * A body that is a plain function returning a future, called at the first poll to stay lazy.
+ * Awaited through `yield*`, so cancelling it drives the future's async cleanup like any await.
+ */
+function* lazyBody<T>(body: (s: Scope) => IntoFuture<T>, s: Scope): Gen {
+  return yield* intoFuture(body(s), "scope() body");
+}
+
 function* runScope<T>(s: Scope, body: Future<T>): Gen {
   try {
     const first = yield* select.biased({ body, failed: new ScopeWatch(s, false) });
@@ -166,29 +174,8 @@ export function scope<T>(body: (s: Scope) => IntoFuture<T>): Future<T> {
   }
   const s = new Scope();
   // Lazy: the body is called at the first poll, like an async fn's body.
-  const bodyFuture = isGeneratorFunction(body)
-    ? new AsyncFnFuture<T>((body as (s: Scope) => Gen)(s))
-    : new LazyBody(body, s);
+  const bodyFuture = new AsyncFnFuture<T>(
+    isGeneratorFunction(body) ? (body as (s: Scope) => Gen)(s) : lazyBody(body, s),
+  );
   return new AsyncFnFuture<T>(runScope(s, bodyFuture));
-}
-
-/** A non-generator body (returning a future) called at the first poll, to stay lazy. */
-class LazyBody<T> extends FutureBase<T> {
-  private inner: Future<T> | null = null;
-
-  constructor(
-    private readonly body: (s: Scope) => IntoFuture<T>,
-    private readonly s: Scope,
-  ) {
-    super();
-  }
-
-  poll(cx: Context): Poll<T> {
-    this.inner ??= intoFuture(this.body(this.s), "scope");
-    return this.inner.poll(cx);
-  }
-
-  override cancel(): void {
-    this.inner?.cancel?.();
-  }
 }

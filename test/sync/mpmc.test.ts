@@ -109,6 +109,26 @@ describe("mpmc", () => {
     });
   });
 
+  it("disposing a receiver clone releases that handle only; the last one closes the channel", async () => {
+    await run(function* () {
+      const [tx, rx] = mpmc.unbounded<number>();
+      {
+        using mine = rx.clone();
+        tx.send(1);
+        expect(yield* mine.recv()).toBe(1);
+      }
+      expect(tx.isClosed()).toBe(false); // the original handle is still open
+      tx.send(2);
+      expect(yield* rx.recv()).toBe(2);
+      const done = rx.clone();
+      done[Symbol.dispose]();
+      expect(() => done.recv()).toThrow(/released/);
+      rx[Symbol.dispose](); // the last receiver handle
+      expect(tx.isClosed()).toBe(true);
+      expect(() => tx.send(3)).toThrow(SendError);
+    });
+  });
+
   it("types, and bad input named with the fix", () => {
     const [tx, rx] = mpmc.channel<number>(2);
     expectTypeOf<Output<ReturnType<typeof rx.recv>>>().toEqualTypeOf<number | undefined>();

@@ -46,6 +46,14 @@ describe("scope", () => {
     expect(rootScope).toBe(scope);
   });
 
+  it("accepts a body that returns a future (an async fn call)", async () => {
+    const body = asyncFn(function* (s: Scope) {
+      s.spawn(finishes("child", 2, []));
+      return "done";
+    });
+    expect(await run(scope(body))).toBe("done");
+  });
+
   it("is lazy: the body does not run until awaited", async () => {
     let called = false;
     await run(function* () {
