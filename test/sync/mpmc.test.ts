@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { asyncFn, type Future, type Output, select } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
-import { mpmc, SendError } from "../../src/sync/index.js";
+import { mpmc, mpsc, SendError } from "../../src/sync/index.js";
 import { JoinError, type JoinHandle, scope, spawn, yieldNow } from "../../src/task/index.js";
 import { cancellable, settle, Token } from "./helpers.js";
 
@@ -127,6 +127,22 @@ describe("mpmc", () => {
       expect(tx.isClosed()).toBe(true);
       expect(() => tx.send(3)).toThrow(SendError);
     });
+  });
+
+  it("a shared mpsc receiver's error points to mpmc, and a scope makes it fail the program", async () => {
+    const drain = asyncFn(function* (rx: mpsc.Receiver<number>) {
+      while ((yield* rx.recv()) !== undefined);
+    });
+    await expect(
+      run(function* () {
+        const [tx, rx] = mpsc.channel<number>(4);
+        yield* scope(function* (s) {
+          s.spawn(drain(rx));
+          s.spawn(drain(rx));
+        });
+        tx.close();
+      }),
+    ).rejects.toThrow(/use mpmc.channel\(capacity\)/);
   });
 
   it("types, and bad input named with the fix", () => {

@@ -87,6 +87,8 @@ describe("scope", () => {
       }
     });
     expect((err as Error).message).toBe("boom");
+    // Every cleanup (async ones included) ran before the scope threw.
+    expect(log.at(-1)).toBe("caught");
     expect(log.sort()).toEqual(["body cleaned", "caught", "p1 cleaned", "p2 cleaned"]);
   });
 
