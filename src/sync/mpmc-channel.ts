@@ -265,6 +265,8 @@ class MSend<T> extends FutureBase<void> {
         this.value = undefined;
         this.state = DONE;
         chan.deliver(v);
+        // Handed straight to a waiting receiver, the value took no slot: the slot is free again.
+        if (chan.txWaiters.length > 0) chan.grantSlots();
         return undefined;
       }
       case CLOSED:

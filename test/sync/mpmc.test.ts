@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { asyncFn, type Future, type Output, select } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
-import { mpmc, mpsc, SendError } from "../../src/sync/index.js";
+import { mpmc, mpsc, Notify, SendError } from "../../src/sync/index.js";
 import { JoinError, type JoinHandle, scope, spawn, yieldNow } from "../../src/task/index.js";
 import { cancellable, settle, Token } from "./helpers.js";
 
@@ -107,6 +107,28 @@ describe("mpmc", () => {
       expect(yield* rx.recv()).toBe(2);
       expect(yield* rx.recv()).toBe(undefined);
     });
+  });
+
+  it("a granted send handed straight to a waiting receiver frees its slot for the next sender", async () => {
+    const got = await run(function* () {
+      const [tx, rx] = mpmc.channel<string>(1);
+      expect(tx.trySend("a")).toBe(true);
+      const b = spawn(tx.send("b")); // full: queued
+      const c = spawn(tx.clone().send("c")); // queued behind b
+      const other = new Notify();
+      const bystander = spawn(other.notified());
+      yield* settle(3);
+      const out: (string | undefined)[] = [rx.tryRecv()]; // "a": the slot is granted to b (woken)
+      const r = spawn(rx.recv()); // queued
+      other.notifyOne(); // wakes the bystander, which pushes b behind r in the run queue
+      out.push(yield* r); // r waited first, so b handed its value straight to r
+      yield* b;
+      yield* c; // without the fix: c waits forever for a slot nobody frees (a deadlock)
+      yield* bystander;
+      out.push(yield* rx.recv());
+      return out;
+    });
+    expect(got).toEqual(["a", "b", "c"]);
   });
 
   it("disposing a receiver clone releases that handle only; the last one closes the channel", async () => {
