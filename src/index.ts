@@ -39,6 +39,8 @@ export {
   JoinError,
   type JoinHandle,
   JoinSet,
+  Scope,
+  scope,
   spawn,
   yieldNow,
 } from "./task/index.js";

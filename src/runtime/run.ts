@@ -29,6 +29,7 @@ export async function run<T>(main: IntoFuture<T>, options?: RuntimeOptions): Pro
   let value: T;
   try {
     value = await rt.run(main);
+    rt.reportOrphans();
   } catch (error) {
     await rt.shutdown();
     throw error;
@@ -143,6 +144,7 @@ export function runMain<T>(main: IntoFuture<T>, options?: RunMainOptions): Promi
   return done.then(
     async () => {
       signals.mainDone = true;
+      rt.reportOrphans();
       await rt.shutdown();
       finish(0);
     },

@@ -44,6 +44,9 @@ import { Ring } from "./ring.js";
 const WAITING_PROGRESS = 1;
 const RUNNING_PROGRESS = 2;
 
+/** The name of the internal tasks that finish a cancelled future's async cleanup. */
+const CLEANUP_NAME = "cleanup";
+
 /** Consecutive polls taken from the LIFO slot before it yields to the queue (Tokio uses 3). */
 const LIFO_LIMIT = 3;
 
@@ -82,6 +85,16 @@ export interface RuntimeOptions {
   onStall?: (report: StallReport) => void;
   /** See `onStall`. Default 10,000 ms. */
   stallAfterMs?: number;
+  /**
+   * Called once by `run()` and `runMain()` when `main` has returned while other tasks are still
+   * alive (orphans): they are about to be cancelled by the runtime's shutdown, and the user may
+   * have meant to await them (a forgotten `yield* handle`, a task that should have been in a
+   * `scope`). Receives every orphan and what it awaits, oldest first. Default: one line on stderr
+   * listing them. `false`: say nothing, for programs that detach tasks deliberately and rely on
+   * shutdown to cancel them. Not called when no task is left, so correct programs that await
+   * their tasks never see it.
+   */
+  onOrphans?: ((orphans: WaitingTask[]) => void) | false;
 }
 
 /** A driver that can wake tasks from outside any poll (the timer wheel, the IO driver). */
@@ -104,6 +117,7 @@ const OPTION_KEYS = new Set([
   "onTaskError",
   "onStall",
   "stallAfterMs",
+  "onOrphans",
 ]);
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
@@ -116,6 +130,15 @@ function positiveInt(name: string, value: unknown, fallback: number): number {
 
 function defaultStall(report: StallReport): void {
   console.error(report.message);
+}
+
+function defaultOrphans(orphans: WaitingTask[]): void {
+  const list = orphans.map((t) => `task ${t.label} (awaits ${t.awaits})`).join(", ");
+  console.error(
+    `pollux: main returned with ${orphans.length} task${orphans.length === 1 ? "" : "s"} still alive; ` +
+      `cancelling ${orphans.length === 1 ? "it" : "them"} (finally blocks run): ${list}. Await them or spawn them in a ` +
+      "scope() to wait for them; pass onOrphans: false to run() if they are detached on purpose.",
+  );
 }
 
 function settleStack(error: unknown): void {
@@ -193,6 +216,7 @@ export class Runtime implements Executor {
   private readonly onTaskError: (error: unknown, task: TaskInfo) => void;
   private readonly onStall: (report: StallReport) => void;
   private readonly stallAfterMs: number;
+  private readonly onOrphans: ((orphans: WaitingTask[]) => void) | false;
 
   /** @internal always-on counters; read them through `metrics()`. */
   readonly counters = new Counters();
@@ -274,6 +298,13 @@ export class Runtime implements Executor {
       );
     }
     this.stallAfterMs = stallAfterMs;
+    const onOrphans = options.onOrphans ?? defaultOrphans;
+    if (onOrphans !== false && typeof onOrphans !== "function") {
+      throw new TypeError(
+        `Runtime option onOrphans must be a function (orphans) => void or false; got ${String(onOrphans)}.`,
+      );
+    }
+    this.onOrphans = onOrphans;
   }
 
   /**
@@ -357,6 +388,21 @@ export class Runtime implements Executor {
     return this.shutdownPromise;
   }
 
+  /**
+   * @internal `run()`'s main returned: list the tasks still alive (see `onOrphans`) before the
+   * shutdown cancels them. Internal cleanup tasks are not orphans.
+   */
+  reportOrphans(): void {
+    if (this.onOrphans === false || this.alive === 0 || this.state !== "open") return;
+    const orphans = this.waitingTasks().filter((t) => t.name !== CLEANUP_NAME);
+    if (orphans.length === 0) return;
+    try {
+      this.onOrphans(orphans);
+    } catch (hookError) {
+      console.error("pollux: onOrphans threw", hookError);
+    }
+  }
+
   /** A snapshot of the always-on counters. */
   metrics(): RuntimeMetrics {
     const c = this.counters;
@@ -437,7 +483,7 @@ export class Runtime implements Executor {
       describe: () => "cleanup of a cancelled future",
     };
     // Not aborted by shutdown: this task IS cleanup.
-    this.spawnTask(cleanup, "cleanup");
+    this.spawnTask(cleanup, CLEANUP_NAME);
   }
 
   private readonly drain = (): void => {

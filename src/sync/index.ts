@@ -12,6 +12,7 @@
  * |---|---|
  * | a stream of work or results, with backpressure | `mpsc.channel(capacity)` |
  * | the same from callbacks, without backpressure | `mpsc.unbounded()` |
+ * | a work queue drained by several workers | `mpmc.channel(capacity)`, `mpmc.unbounded()` |
  * | one reply | `oneshot()` |
  * | every value to every listener | `broadcast(capacity)` |
  * | only the latest value | `watch(initial)` |
@@ -30,6 +31,16 @@
 export { Barrier, BarrierWaitResult } from "./barrier.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./broadcast.js";
 export { AcquireError, Lagged, RecvError, SendError } from "./errors.js";
+/**
+ * Multi-producer, multi-consumer channels, the work queue: `mpmc.channel(capacity)` and
+ * `mpmc.unbounded()`. Clone the receiver for each worker; each message goes to exactly one
+ * receiver, waiting receivers are served in arrival order.
+ *
+ * @example
+ * const [tx, rx] = mpmc.channel<Job>(64);
+ * for (let i = 0; i < 4; i++) s.spawn(worker(rx.clone()));
+ */
+export * as mpmc from "./mpmc.js";
 /**
  * Multi-producer, single-consumer channels: `mpsc.channel(capacity)` (bounded: `send` waits for
  * room, FIFO among senders) and `mpsc.unbounded()` (`send` is synchronous). `recv()` resolves

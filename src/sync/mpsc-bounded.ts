@@ -268,7 +268,7 @@ class RecvFuture<T> extends FutureBase<T | undefined> {
 export function twoReceivers(): Error {
   return new Error(
     "an mpsc Receiver is awaited by two recv() futures at once; a channel has ONE consumer. To share a " +
-      "work queue between tasks, put the Receiver in a Mutex, or give each worker its own channel.",
+      "work queue between tasks, use mpmc.channel(capacity) or mpmc.unbounded() and clone() the receiver for each worker.",
   );
 }
 

@@ -7,6 +7,7 @@ export { CancellationToken, RunUntilCancelled, WaitForCancellation } from "./can
 export { consumeBudget, pollProceed } from "./coop.js";
 export { JoinError } from "./join-error.js";
 export { type AbortHandle, JoinNext, JoinSet, JoinSetShutdown } from "./join-set.js";
+export { Scope, scope } from "./scope.js";
 export { spawn } from "./spawn.js";
 export type { JoinHandle } from "./task.js";
 export { TaskLocal, TaskLocalScope, taskLocal } from "./task-local.js";

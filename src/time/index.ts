@@ -4,6 +4,8 @@
  * - {@link sleep} / {@link sleepUntil}: a {@link Sleep} future that completes at a deadline.
  * - {@link timeout} / {@link timeoutAt}: run a future with a time limit; throws {@link Elapsed}.
  * - {@link interval} / {@link intervalAt}: an {@link Interval} whose `tick()` completes every period.
+ * - {@link retry}: run an operation again after failures, waiting an {@link exponential} or
+ *   {@link fixed} backoff between attempts.
  * - {@link Instant}: points on the runtime's monotonic clock.
  * - Paused clock: `run(main, { clock: "paused" })` or `new Runtime({ clock: "paused" })`. Time stands
  *   still and jumps to the next deadline whenever no task can run, so timer logic is tested in
@@ -37,6 +39,7 @@
  *
  * @module
  */
+export { type Backoff, type ExponentialOptions, exponential, fixed } from "./backoff.js";
 export { Advance, advance } from "./clock.js";
 export { MAX_DURATION_MS } from "./duration.js";
 export { Instant } from "./instant.js";
@@ -48,5 +51,6 @@ export {
   MISSED_TICK_TOLERANCE_MS,
   type MissedTickBehavior,
 } from "./interval.js";
+export { type RetryOptions, retry } from "./retry.js";
 export { Sleep, sleep, sleepUntil } from "./sleep.js";
 export { Elapsed, Timeout, timeout, timeoutAt } from "./timeout.js";

@@ -215,7 +215,7 @@ describe("mpsc.channel", () => {
           tx.close();
         }
       }),
-    ).rejects.toThrow(/two recv\(\) futures at once.*Mutex/);
+    ).rejects.toThrow(/two recv\(\) futures at once.*mpmc.channel/);
   });
 });
 
