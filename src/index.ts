@@ -31,6 +31,7 @@ export {
   type RuntimeOptions,
   run,
   runMain,
+  type SlowPollInfo,
   toPromise,
 } from "./runtime/index.js";
 export { FuturesUnordered } from "./stream/index.js";
@@ -40,6 +41,7 @@ export {
   type JoinHandle,
   JoinSet,
   spawn,
+  spawnBlocking,
   yieldNow,
 } from "./task/index.js";
 export { Elapsed, Instant, interval, sleep, sleepUntil, timeout } from "./time/index.js";
