@@ -562,6 +562,8 @@ export class Runtime implements Executor {
   };
 
   private runInstrumented(task: Task<unknown>): void {
+    // Read before the poll: a task that completes in it drops its spawn site.
+    const site = task.spawnSite;
     const start = performance.now();
     task.run();
     const end = performance.now();
@@ -571,7 +573,7 @@ export class Runtime implements Executor {
     if (took > c.longestPollMs) c.longestPollMs = took;
     if (took > this.slowPollMs) {
       c.slowPolls++;
-      this.slowPolls?.report(task, took, end);
+      this.slowPolls?.report(task, site, took, end);
     }
   }
 

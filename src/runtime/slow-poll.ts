@@ -66,11 +66,11 @@ export class SlowPolls {
 
   constructor(private readonly hook: (info: SlowPollInfo) => void) {}
 
-  report(task: Task<unknown>, durationMs: number, now: number): void {
+  report(task: Task<unknown>, site: Error | null, durationMs: number, now: number): void {
     const last = this.lastReport.get(task);
     if (last !== undefined && now - last < REPORT_EVERY_MS) return;
     this.lastReport.set(task, now);
-    const spawnSite = formatSpawnSite(task.spawnSite);
+    const spawnSite = formatSpawnSite(site);
     const ms = durationMs >= 10 ? Math.round(durationMs) : Math.round(durationMs * 10) / 10;
     const message =
       `pollux: task ${label(task.id, task.name)}${spawnSite === undefined ? "" : ` (spawned at ${spawnSite})`} ` +
