@@ -4,8 +4,12 @@
  * a slow one to `SlowPolls.report`, which rate-limits per task and calls `onSlowPoll`.
  *
  * Where the task was spawned is the most useful thing to print (the slow code is usually in the
- * task's own function), so with detection on a spawn captures a cheap, unformatted stack
- * (`spawnSite`); it is formatted only when reported.
+ * task's own function). Capturing a stack costs ~3–8 µs, more than a whole spawn, so it is
+ * captured once per task *function* (the generator function's prototype, or the future's class)
+ * and shared by every later task of that function: spawning 100,000 tasks of one function pays
+ * one capture and a WeakMap look-up each. A generator function created anew for each spawn (a
+ * `function* () {}` written inside a loop) is a new function each time and pays the capture
+ * each time. The stack is formatted only when a slow poll is reported.
  */
 import { label } from "../task/join-error.js";
 import type { Task } from "../task/task.js";
@@ -26,9 +30,13 @@ export interface SlowPollInfo {
 /** At most one report per task per this many milliseconds. */
 const REPORT_EVERY_MS = 1000;
 
-/** pollux's own directory (`src/` or `dist/`): frames there are not the user's spawn site. */
-const POLLUX_DIR = new URL("../", import.meta.url).href;
-const POLLUX_PATH = POLLUX_DIR.startsWith("file://") ? decodeURIComponent(POLLUX_DIR.slice(7)) : POLLUX_DIR;
+/**
+ * pollux's own code, `src/` and `dist/` (with source maps, frames of `dist/` show as `src/`):
+ * frames there are not the user's spawn site.
+ */
+const ROOT = new URL("../../", import.meta.url).href;
+const ROOT_PATH = ROOT.startsWith("file://") ? decodeURIComponent(ROOT.slice(7)) : ROOT;
+const OWN = [`${ROOT}src/`, `${ROOT}dist/`, `${ROOT_PATH}src/`, `${ROOT_PATH}dist/`];
 
 const STACK_LIMIT = 8;
 
@@ -49,7 +57,7 @@ export function formatSpawnSite(site: Error | null): string | undefined {
     const m = /\(?((?:file:\/\/|\/|[A-Za-z]:\\)[^()]*?:\d+:\d+)\)?\s*$/.exec(line.trim());
     if (m === null) continue;
     const where = m[1]!;
-    if (where.startsWith(POLLUX_DIR) || where.startsWith(POLLUX_PATH) || where.startsWith("node:")) continue;
+    if (where.startsWith("node:") || OWN.some((dir) => where.startsWith(dir))) continue;
     return where.startsWith("file://") ? decodeURIComponent(where.slice(7)) : where;
   }
   return undefined;
@@ -63,8 +71,26 @@ export function defaultSlowPoll(info: SlowPollInfo): void {
 /** Rate-limits and formats slow-poll reports for one runtime. Slow path only. */
 export class SlowPolls {
   private readonly lastReport = new WeakMap<object, number>();
+  /** Spawn site per task function (see the module comment). */
+  private readonly sites = new WeakMap<object, Error>();
 
   constructor(private readonly hook: (info: SlowPollInfo) => void) {}
+
+  /**
+   * The spawn site to record for a task whose code is `gen` (a generator) or `future`: captured
+   * on the first spawn of that function, shared afterwards.
+   */
+  siteFor(gen: object | null, future: object | null): Error {
+    const key: object | null =
+      gen !== null ? Object.getPrototypeOf(gen) : future !== null ? (future.constructor ?? future) : null;
+    if (key === null) return captureSpawnSite();
+    let site = this.sites.get(key);
+    if (site === undefined) {
+      site = captureSpawnSite();
+      this.sites.set(key, site);
+    }
+    return site;
+  }
 
   report(task: Task<unknown>, site: Error | null, durationMs: number, now: number): void {
     const last = this.lastReport.get(task);
