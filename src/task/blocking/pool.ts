@@ -27,6 +27,8 @@ export const DROPPED = 3;
 /** Kinds of target, as the worker protocol numbers them. */
 export const FUNCTION_SOURCE = 0;
 export const MODULE_URL = 1;
+/** Protocol only: a function source the thread already compiled, sent by id. */
+const KNOWN_FUNCTION = 2;
 
 /** One unit of blocking work. The future awaiting it sets `onDone`. */
 export class BlockingJob {
@@ -66,8 +68,13 @@ export interface BlockingPoolMetrics {
   readonly blockingJobsFailed: number;
 }
 
+/** Ids of function sources, so that a thread is sent each source once (see `worker-source.ts`). */
+const sourceIds = new Map<string, number>();
+
 class PoolWorker {
   job: BlockingJob | null = null;
+  /** Source ids this thread has compiled. */
+  readonly known = new Set<number>();
   dead = false;
   idleSince = 0;
   constructor(readonly worker: Worker) {}
@@ -156,7 +163,18 @@ export class BlockingPool {
     job.worker = pw;
     job.state = RUNNING;
     pw.worker.ref();
-    const msg = [job.id, job.kind, job.target, job.exportName, job.args];
+    let msg: unknown[];
+    if (job.kind === FUNCTION_SOURCE) {
+      let sid = sourceIds.get(job.target);
+      if (sid === undefined) sourceIds.set(job.target, (sid = sourceIds.size + 1));
+      if (pw.known.has(sid)) msg = [job.id, KNOWN_FUNCTION, sid, "", job.args];
+      else {
+        pw.known.add(sid);
+        msg = [job.id, FUNCTION_SOURCE, job.target, sid, job.args];
+      }
+    } else {
+      msg = [job.id, job.kind, job.target, job.exportName, job.args];
+    }
     try {
       if (job.transfer === undefined) pw.worker.postMessage(msg);
       else pw.worker.postMessage(msg, job.transfer as never);

@@ -4,7 +4,9 @@
  * no worker file to locate next to the compiled module, and no TypeScript loader in the thread.
  *
  * Protocol (one job at a time per thread):
- * - parent → worker: `[id, kind, target, exportName, args]`, `kind` 0 = function source, 1 = module URL.
+ * - parent → worker: `[id, kind, target, extra, args]`: kind 0 = function source (`extra`: the id
+ *   the thread caches it under), 1 = module URL (`extra`: the export), 2 = a function this thread
+ *   already compiled (`target`: its id), so a repeated function's source crosses once per thread.
  * - worker → parent: `[id, true, value]` or `[id, false, serializedError]`.
  * Compiled functions and imported modules are cached per thread, so a repeated job costs one
  * message each way.
@@ -13,6 +15,7 @@ export const WORKER_SOURCE = `
 "use strict";
 const { parentPort } = require("node:worker_threads");
 const fns = new Map();
+const byId = new Map();
 const mods = new Map();
 function serialize(e) {
   if (e !== null && typeof e === "object") {
@@ -40,7 +43,7 @@ function reply(id, ok, value) {
   }
 }
 function fail(id, e, kind) {
-  if (kind === 0 && e instanceof ReferenceError) {
+  if (kind !== 1 && e instanceof ReferenceError) {
     const m = /^(\\S+) is not defined/.exec(e.message);
     if (m) {
       const err = new ReferenceError(
@@ -73,9 +76,14 @@ function compile(src) {
 }
 parentPort.on("message", (msg) => {
   const id = msg[0], kind = msg[1], target = msg[2], exp = msg[3], args = msg[4];
-  if (kind === 0) {
+  if (kind !== 1) {
     let v;
-    try { v = compile(target)(...args); } catch (e) { fail(id, e, 0); return; }
+    try {
+      let fn;
+      if (kind === 2) fn = byId.get(target);
+      else { fn = compile(target); byId.set(exp, fn); }
+      v = fn(...args);
+    } catch (e) { fail(id, e, 0); return; }
     settle(id, 0, v);
     return;
   }
