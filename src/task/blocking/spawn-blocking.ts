@@ -96,8 +96,10 @@ export function spawnBlocking(target: unknown, ...args: unknown[]): JoinHandle<u
   const job = makeJob(target, args);
   const pool = poolFor(rt.maxBlockingThreads, rt.threadKeepAliveMs);
   const future = new BlockingFuture(job, pool);
+  // Spawn first: a runtime that has shut down throws, and then no job may be left running.
+  const handle = rt.spawn(future, { name: job.label });
   pool.submit(job);
-  return rt.spawn(future, { name: job.label });
+  return handle;
 }
 
 function makeJob(target: unknown, args: unknown[]): BlockingJob {

@@ -216,6 +216,45 @@ describe("spawnBlocking", () => {
     await rt.shutdown();
   });
 
+  it("reports the pool in runtime.metrics(): idle threads after the work, failures counted", async () => {
+    const rt = new Runtime({ maxBlockingThreads: 2, threadKeepAliveMs: 55 });
+    const before = rt.metrics();
+    expect(before.blockingThreads).toBe(0); // lazy: no thread before the first job
+    await rt.run(function* () {
+      const a = spawnBlocking((x: number) => x, 1);
+      const b = spawnBlocking(() => {
+        throw new Error("no");
+      });
+      yield* a;
+      try {
+        yield* b;
+      } catch {}
+    });
+    const m = rt.metrics();
+    expect(m.blockingThreads).toBeGreaterThanOrEqual(1);
+    expect(m.blockingIdleThreads).toBe(m.blockingThreads);
+    expect(m.blockingJobsCompleted).toBe(1);
+    expect(m.blockingJobsFailed).toBe(1);
+    expect(m.blockingQueueDepth).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("shutdown aborts queued jobs", async () => {
+    const rt = new Runtime({ maxBlockingThreads: 1, threadKeepAliveMs: 56 });
+    const handles: ReturnType<typeof spawnBlocking>[] = [];
+    rt.spawn(function* () {
+      handles.push(spawnBlocking({ module: WORK, export: "spin" }, 50));
+      for (let i = 0; i < 5; i++) handles.push(spawnBlocking({ module: WORK, export: "exitNow" }, 9));
+      yield* sleep(10_000);
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rt.metrics().blockingQueueDepth).toBe(5);
+    await rt.shutdown();
+    expect(rt.metrics().blockingQueueDepth).toBe(0);
+    expect(handles.every((h) => h.isFinished())).toBe(true);
+    expect(rt.metrics().blockingJobsFailed).toBe(0); // none of the exiting jobs ran
+  });
+
   it("a task awaiting a job is not reported as deadlocked", async () => {
     const out = await run(function* () {
       const h = spawn(function* () {
