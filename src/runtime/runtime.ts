@@ -65,9 +65,10 @@ export interface RuntimeOptions {
    */
   yieldAfterMs?: number;
   /**
-   * Blocking detection: measure every task poll (two `performance.now()` per poll), count and
-   * report polls longer than `slowPollMs`, and record where each task was spawned (~1 µs per
-   * spawn). Default: on, unless `NODE_ENV` is `"production"`.
+   * Blocking detection: measure every task poll (one `performance.now()` per poll, ~50–100 ns),
+   * count and report polls longer than `slowPollMs`, and record where each task function was
+   * first spawned (one stack capture per function, a WeakMap look-up per spawn). Default: on,
+   * unless `NODE_ENV` is `"production"`. See docs/guide-blocking.md for measured costs.
    */
   instrument?: boolean;
   /** With `instrument`: a poll longer than this many milliseconds counts as slow. Default 10. */
