@@ -73,6 +73,8 @@ export class SlowPolls {
   private readonly lastReport = new WeakMap<object, number>();
   /** Spawn site per task function (see the module comment). */
   private readonly sites = new WeakMap<object, Error>();
+  private lastKey: object | null = null;
+  private lastSite: Error | null = null;
 
   constructor(private readonly hook: (info: SlowPollInfo) => void) {}
 
@@ -84,11 +86,15 @@ export class SlowPolls {
     const key: object | null =
       gen !== null ? Object.getPrototypeOf(gen) : future !== null ? (future.constructor ?? future) : null;
     if (key === null) return captureSpawnSite();
+    // Spawning many tasks of one function in a row is the common case: skip the WeakMap.
+    if (key === this.lastKey) return this.lastSite!;
     let site = this.sites.get(key);
     if (site === undefined) {
       site = captureSpawnSite();
       this.sites.set(key, site);
     }
+    this.lastKey = key;
+    this.lastSite = site;
     return site;
   }
 
