@@ -80,8 +80,13 @@ parentPort.on("message", (msg) => {
     let v;
     try {
       let fn;
-      if (kind === 2) fn = byId.get(target);
-      else { fn = compile(target); byId.set(exp, fn); }
+      if (kind === 2) {
+        fn = byId.get(target);
+        if (fn === undefined) throw new Error("pollux internal error: blocking worker lost function #" + target);
+      } else {
+        fn = compile(target);
+        byId.set(exp, fn);
+      }
       v = fn(...args);
     } catch (e) { fail(id, e, 0); return; }
     settle(id, 0, v);
