@@ -6,6 +6,11 @@
  * `docs/benchmarks.md` from the same data.
  */
 import { loadavg } from "node:os";
+
+// Measure pollux as deployed: blocking detection (two clock reads per poll, on by default outside
+// production) is off. Its cost is measured on its own by bench/blocking/instrument-overhead.ts.
+process.env.NODE_ENV ??= "production";
+
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "./harness/cli.js";
 import { discoverWorkloads, type LoadError } from "./harness/discover.js";

@@ -31,6 +31,7 @@ export {
   type RuntimeOptions,
   run,
   runMain,
+  type SlowPollInfo,
   toPromise,
 } from "./runtime/index.js";
 export { FuturesUnordered } from "./stream/index.js";
@@ -42,6 +43,7 @@ export {
   Scope,
   scope,
   spawn,
+  spawnBlocking,
   yieldNow,
 } from "./task/index.js";
 export { Elapsed, Instant, interval, sleep, sleepUntil, timeout } from "./time/index.js";

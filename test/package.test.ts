@@ -20,6 +20,7 @@ describe("the built package (needs `npm run build`)", () => {
     const runtime = await import("pollux/runtime");
     expect(typeof future.asyncFn).toBe("function");
     expect(typeof task.spawn).toBe("function");
+    expect(typeof task.spawnBlocking).toBe("function");
     expect(typeof runtime.Runtime).toBe("function");
   });
 });

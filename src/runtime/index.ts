@@ -7,4 +7,5 @@ export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js
 export type { RuntimeMetrics } from "./metrics.js";
 export { type RunMainOptions, run, runMain } from "./run.js";
 export { type Driver, Runtime, type RuntimeOptions, type SpawnOptions, type TaskInfo } from "./runtime.js";
+export type { SlowPollInfo } from "./slow-poll.js";
 export { toPromise } from "./to-promise.js";

@@ -1,3 +1,5 @@
+import type { BlockingPoolMetrics } from "../task/blocking/metrics.js";
+
 /** Always-on counters. Plain integer fields bumped on the hot path: no allocation, no branches. */
 export class Counters {
   tasksSpawned = 0;
@@ -25,10 +27,12 @@ export class Counters {
   busyMs = 0;
   /** Opt-in: task polls that took longer than `slowPollMs`. */
   slowPolls = 0;
+  /** Opt-in: the longest task poll seen, in milliseconds. */
+  longestPollMs = 0;
 }
 
 /** A snapshot of a runtime's counters, from `runtime.metrics()`. */
-export interface RuntimeMetrics {
+export interface RuntimeMetrics extends BlockingPoolMetrics {
   readonly tasksSpawned: number;
   /** Tasks spawned and not yet finished. */
   readonly tasksAlive: number;
@@ -54,5 +58,8 @@ export interface RuntimeMetrics {
   /** Timers in the wheel right now: registered − fired − cancelled. */
   readonly timersPending: number;
   readonly busyMs: number;
+  /** With `instrument`: task polls longer than `slowPollMs`. */
   readonly slowPolls: number;
+  /** With `instrument`: the longest task poll, in milliseconds. */
+  readonly longestPollMs: number;
 }

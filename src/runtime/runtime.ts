@@ -25,6 +25,7 @@
  *   not own could still wake a task, it waits, and reports a stall (never an error) after
  *   `stallAfterMs` without a poll (see `liveness.ts`).
  */
+import { availableParallelism } from "node:os";
 import { AsyncFnFuture } from "../future/async-fn.js";
 import { current, type TaskInfo, UNCONSTRAINED_BUDGET } from "../future/current.js";
 import type { Gen } from "../future/frames.js";
@@ -32,6 +33,7 @@ import type { Future } from "../future/future.js";
 import { describeFuture, isFuture } from "../future/future.js";
 import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Waker } from "../future/poll.js";
+import { blockingPoolMetrics } from "../task/blocking/pool.js";
 import type { Executor, SpawnOptions } from "../task/executor.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/task.js";
@@ -39,6 +41,7 @@ import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
 import { Ring } from "./ring.js";
+import { defaultSlowPoll, type SlowPollInfo, SlowPolls } from "./slow-poll.js";
 
 /** See `otherRuntimesProgress`. */
 const WAITING_PROGRESS = 1;
@@ -64,10 +67,25 @@ export interface RuntimeOptions {
    * `eventInterval` polls unconditionally (Tokio's rule, at ~7 µs per yield).
    */
   yieldAfterMs?: number;
-  /** Measure time spent in polls and count slow polls. Costs two `performance.now()` per poll. */
+  /**
+   * Blocking detection: measure every task poll (one `performance.now()` per poll, ~50–100 ns),
+   * count and report polls longer than `slowPollMs`, and record where each task function was
+   * first spawned (one stack capture per function, a WeakMap look-up per spawn). Default: on,
+   * unless `NODE_ENV` is `"production"`. See docs/guide-blocking.md for measured costs.
+   */
   instrument?: boolean;
   /** With `instrument`: a poll longer than this many milliseconds counts as slow. Default 10. */
   slowPollMs?: number;
+  /**
+   * With `instrument`: called for a slow poll, at most once per task per second. Default: one line
+   * on stderr with the task's name and id, its spawn site, the poll's duration, and the advice to
+   * use `spawnBlocking` or `yieldNow()`.
+   */
+  onSlowPoll?: (info: SlowPollInfo) => void;
+  /** Threads of the blocking pool (`spawnBlocking`). Default `os.availableParallelism()`. */
+  maxBlockingThreads?: number;
+  /** An idle blocking thread exits after this many milliseconds. Default 10,000. */
+  threadKeepAliveMs?: number;
   /**
    * Called when a task's failure can no longer be seen by anyone: it failed while nobody awaited
    * its JoinHandle, and the handle was then garbage-collected without being awaited, or the runtime
@@ -114,6 +132,9 @@ const OPTION_KEYS = new Set([
   "yieldAfterMs",
   "instrument",
   "slowPollMs",
+  "onSlowPoll",
+  "maxBlockingThreads",
+  "threadKeepAliveMs",
   "onTaskError",
   "onStall",
   "stallAfterMs",
@@ -213,6 +234,9 @@ export class Runtime implements Executor {
   readonly clock: "real" | "paused";
   readonly instrument: boolean;
   private readonly slowPollMs: number;
+  private readonly slowPolls: SlowPolls | null;
+  readonly maxBlockingThreads: number;
+  readonly threadKeepAliveMs: number;
   private readonly onTaskError: (error: unknown, task: TaskInfo) => void;
   private readonly onStall: (report: StallReport) => void;
   private readonly stallAfterMs: number;
@@ -276,13 +300,35 @@ export class Runtime implements Executor {
       );
     }
     this.yieldAfterMs = yieldAfterMs;
-    this.slowPollMs = options.slowPollMs ?? 10;
+    const slowPollMs = options.slowPollMs ?? 10;
+    if (typeof slowPollMs !== "number" || !(slowPollMs >= 0) || !Number.isFinite(slowPollMs)) {
+      throw new RangeError(
+        `Runtime option slowPollMs must be a finite number >= 0; got ${String(slowPollMs)}.`,
+      );
+    }
+    this.slowPollMs = slowPollMs;
     const clock = options.clock ?? "real";
     if (clock !== "real" && clock !== "paused") {
       throw new RangeError(`Runtime option clock must be "real" or "paused"; got ${JSON.stringify(clock)}.`);
     }
     this.clock = clock;
-    this.instrument = options.instrument === true;
+    this.instrument = options.instrument ?? process.env.NODE_ENV !== "production";
+    if (options.onSlowPoll !== undefined && typeof options.onSlowPoll !== "function") {
+      throw new TypeError("Runtime option onSlowPoll must be a function (info) => void.");
+    }
+    this.slowPolls = this.instrument ? new SlowPolls(options.onSlowPoll ?? defaultSlowPoll) : null;
+    this.maxBlockingThreads = positiveInt(
+      "maxBlockingThreads",
+      options.maxBlockingThreads,
+      availableParallelism(),
+    );
+    const keepAlive = options.threadKeepAliveMs ?? 10_000;
+    if (typeof keepAlive !== "number" || !(keepAlive >= 0) || !Number.isFinite(keepAlive)) {
+      throw new RangeError(
+        `Runtime option threadKeepAliveMs must be a finite number >= 0 (milliseconds); got ${String(keepAlive)}.`,
+      );
+    }
+    this.threadKeepAliveMs = keepAlive;
     if (options.onTaskError !== undefined && typeof options.onTaskError !== "function") {
       throw new TypeError("Runtime option onTaskError must be a function (error, task) => void.");
     }
@@ -332,6 +378,7 @@ export class Runtime implements Executor {
     const fut = gen === null ? intoFuture(future) : null;
     if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
+    if (this.slowPolls !== null) task.spawnSite = this.slowPolls.siteFor(gen, fut);
     this.counters.tasksSpawned++;
     if (this.alive++ === 0) activeRuntimes.add(this);
     const head = this.liveHead;
@@ -428,6 +475,8 @@ export class Runtime implements Executor {
       timersPending: c.timersRegistered - c.timersFired - c.timersCancelled,
       busyMs: c.busyMs,
       slowPolls: c.slowPolls,
+      longestPollMs: c.longestPollMs,
+      ...blockingPoolMetrics(this.maxBlockingThreads, this.threadKeepAliveMs),
     };
   }
 
@@ -504,6 +553,8 @@ export class Runtime implements Executor {
     current.runtime = this;
     const queue = this.queue;
     let total = 0;
+    // Blocking detection: one clock read per poll; a poll starts where the previous one ended.
+    let last = this.instrument ? performance.now() : 0;
     for (;;) {
       let polls = 0;
       while (polls < interval) {
@@ -524,7 +575,7 @@ export class Runtime implements Executor {
         }
         polls++;
         this.running = task;
-        if (this.instrument) this.runInstrumented(task);
+        if (this.instrument) last = this.runInstrumented(task, last);
         else task.run();
         this.running = null;
         if (this.stopDrain) break;
@@ -559,12 +610,25 @@ export class Runtime implements Executor {
     this.sliceStart = -1;
   };
 
-  private runInstrumented(task: Task<unknown>): void {
-    const start = performance.now();
+  /**
+   * Poll `task` and measure it. `start` is when the previous poll of this drain ended (the
+   * scheduler's few hundred nanoseconds in between count toward this poll: noise next to
+   * `slowPollMs`), which saves one clock read per poll. Returns when this poll ended.
+   */
+  private runInstrumented(task: Task<unknown>, start: number): number {
+    // Read before the poll: a task that completes in it drops its spawn site.
+    const site = task.spawnSite;
     task.run();
-    const took = performance.now() - start;
-    this.counters.busyMs += took;
-    if (took > this.slowPollMs) this.counters.slowPolls++;
+    const end = performance.now();
+    const took = end - start;
+    const c = this.counters;
+    c.busyMs += took;
+    if (took > c.longestPollMs) c.longestPollMs = took;
+    if (took > this.slowPollMs) {
+      c.slowPolls++;
+      this.slowPolls?.report(task, site, took, end);
+    }
+    return end;
   }
 
   /**
@@ -714,6 +778,7 @@ export class Runtime implements Executor {
     if ((outcome === FAILED || outcome === CANCELLED_CLEANUP_FAILED) && !task.observed) {
       this.trackUnobserved(task);
     }
+    task.spawnSite = null;
     if (--this.alive === 0) activeRuntimes.delete(this);
     const prev = task.prevLive;
     const next = task.nextLive;

@@ -24,6 +24,10 @@ export interface Executor extends AmbientRuntime {
   readonly counters: { budgetYields: number; wakesInside: number; wakesOutside: number; selfWakes: number };
   /** The task being polled, or null. */
   readonly running: Task<unknown> | null;
+  /** Size of the blocking pool `spawnBlocking` uses. */
+  readonly maxBlockingThreads: number;
+  /** How long an idle blocking thread lives. */
+  readonly threadKeepAliveMs: number;
   spawn<T>(future: IntoFuture<T>, options?: SpawnOptions): Task<T>;
   /** An idle task was woken. */
   schedule(task: Task<unknown>): void;

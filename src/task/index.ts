@@ -3,6 +3,13 @@
  *
  * @module
  */
+export type { BlockingPoolMetrics } from "./blocking/metrics.js";
+export {
+  type BlockingFunctionTarget,
+  type BlockingModuleTarget,
+  type BlockingOptions,
+  spawnBlocking,
+} from "./blocking/spawn-blocking.js";
 export { CancellationToken, RunUntilCancelled, WaitForCancellation } from "./cancellation-token.js";
 export { consumeBudget, pollProceed } from "./coop.js";
 export { JoinError } from "./join-error.js";

@@ -79,6 +79,8 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
   joinWaker: Waker | null = null;
   prevLive: Task<unknown> | null = null;
   nextLive: Task<unknown> | null = null;
+  /** Where the task was spawned, captured only while blocking detection is on (see `slowPollMs`). */
+  spawnSite: Error | null = null;
 
   constructor(
     readonly runtime: Executor,

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { Runtime, type SlowPollInfo } from "../../../src/runtime/index.js";
+import { spawn, yieldNow } from "../../../src/task/index.js";
+import { sleep } from "../../../src/time/index.js";
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {}
+}
+
+describe("blocking detection", () => {
+  it("reports a task that busy-loops 50 ms once, with its name, id and spawn site", async () => {
+    const reports: SlowPollInfo[] = [];
+    const rt = new Runtime({ onSlowPoll: (i) => reports.push(i) });
+    await rt.run(function* () {
+      const h = spawn(
+        function* () {
+          busy(50);
+        },
+        { name: "hasher" },
+      );
+      yield* h;
+    });
+    // Only the busy task: on a loaded machine a first poll (JIT, module loading) may be slow too.
+    const mine = reports.filter((i) => i.name === "hasher");
+    expect(mine).toHaveLength(1);
+    const r = mine[0]!;
+    expect(r.name).toBe("hasher");
+    expect(r.durationMs).toBeGreaterThanOrEqual(50);
+    expect(r.spawnSite).toMatch(/slow-poll\.test\.ts:\d+:\d+$/);
+    expect(r.message).toContain(`#${r.id} "hasher"`);
+    expect(r.message).toContain("slow-poll.test.ts");
+    expect(r.message).toContain("spawnBlocking");
+    expect(r.message).toContain("yieldNow");
+    const m = rt.metrics();
+    expect(m.slowPolls).toBeGreaterThanOrEqual(1);
+    expect(m.longestPollMs).toBeGreaterThanOrEqual(50);
+    await rt.shutdown();
+  });
+
+  it("reports a task at most once per second, however many slow polls", async () => {
+    const reports: SlowPollInfo[] = [];
+    const rt = new Runtime({ slowPollMs: 5, onSlowPoll: (i) => reports.push(i) });
+    await rt.run(function* () {
+      for (let i = 0; i < 4; i++) {
+        busy(8);
+        yield* yieldNow();
+      }
+    });
+    expect(reports).toHaveLength(1);
+    expect(rt.metrics().slowPolls).toBeGreaterThanOrEqual(4);
+    await rt.shutdown();
+  });
+
+  it("never reports a well-behaved program", async () => {
+    const reports: SlowPollInfo[] = [];
+    // 25 ms, not 10: the machine running the tests is shared, and a preempted poll is slow too.
+    const rt = new Runtime({ slowPollMs: 25, onSlowPoll: (i) => reports.push(i) });
+    await rt.run(function* () {
+      const hs = [];
+      for (let i = 0; i < 50; i++) {
+        hs.push(
+          spawn(function* () {
+            for (let j = 0; j < 20; j++) yield* yieldNow();
+            yield* sleep(1);
+          }),
+        );
+      }
+      for (const h of hs) yield* h;
+    });
+    expect(reports).toEqual([]);
+    expect(rt.metrics().slowPolls).toBe(0);
+    await rt.shutdown();
+  });
+
+  it("the default prints one line on stderr; instrument: false turns detection off", async () => {
+    const lines: string[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => lines.push(a.join(" "));
+    try {
+      const on = new Runtime();
+      await on.run(function* () {
+        busy(40);
+      });
+      await on.shutdown();
+      const off = new Runtime({ instrument: false });
+      await off.run(function* () {
+        busy(40);
+      });
+      expect(off.metrics().slowPolls).toBe(0);
+      await off.shutdown();
+    } finally {
+      console.error = orig;
+    }
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1)).toMatch(
+      /^pollux: task #1 "main" \(spawned at .*slow-poll\.test\.ts:\d+:\d+\) blocked the event loop/,
+    );
+  });
+
+  it("is on by default except under NODE_ENV=production, and validates its options", () => {
+    const env = process.env.NODE_ENV;
+    try {
+      process.env.NODE_ENV = "development";
+      expect(new Runtime().instrument).toBe(true);
+      process.env.NODE_ENV = "production";
+      expect(new Runtime().instrument).toBe(false);
+      expect(new Runtime({ instrument: true }).instrument).toBe(true);
+    } finally {
+      process.env.NODE_ENV = env;
+    }
+    expect(() => new Runtime({ slowPollMs: -1 })).toThrow(/slowPollMs/);
+    expect(() => new Runtime({ onSlowPoll: 3 as never })).toThrow(/onSlowPoll/);
+  });
+});
