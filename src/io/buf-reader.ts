@@ -388,7 +388,7 @@ export class ReadLine extends FutureBase<string | null> {
  *
  * @example
  * const lines: Lines = new BufReader(conn).lines();
- * for (let l = yield* lines.next(); l !== undefined; l = yield* lines.next()) handle(l);
+ * for (let l = yield* lines.next(); l !== END; l = yield* lines.next()) handle(l);
  */
 export class Lines extends StreamBase<string> {
   private waiting = false;

@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+export { END, type End } from "../future/end.js";
 export { CancellationToken, RunUntilCancelled, WaitForCancellation } from "./cancellation-token.js";
 export { consumeBudget, pollProceed } from "./coop.js";
 export { JoinError } from "./join-error.js";

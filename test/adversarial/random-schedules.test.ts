@@ -20,7 +20,7 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { asyncFn, type Future, join, select, tryJoin } from "../../src/future/index.js";
+import { asyncFn, EMPTY, END, type Future, join, select, tryJoin } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
 import { Mutex, mpsc, RwLock, Semaphore, watch } from "../../src/sync/index.js";
 import {
@@ -281,10 +281,10 @@ async function execute(
         let got: Msg | undefined;
         if (s.sel) {
           const r = yield* select({ m: rx.recv(), t: sleep(s.wait) });
-          if (r.key === "m") got = r.value;
+          if (r.key === "m" && r.value !== END) got = r.value;
         } else {
           const r = yield* within(s.wait, rx.recv());
-          if (r.ok) got = r.value;
+          if (r.ok && r.value !== END) got = r.value;
         }
         if (got !== undefined) received.push(got);
         note(ctx, got === undefined ? "recv timed out" : `recv ${got.id}`);
@@ -526,8 +526,8 @@ async function execute(
   expect(mutex.isLocked()).toBe(false);
   expect(brxLock.isLocked() || urxLock.isLocked()).toBe(false);
   expect(sem.availablePermits).toBe(program.permits);
-  for (let m = brx.tryRecv(); m !== undefined; m = brx.tryRecv()) received.push(m);
-  for (let m = urx.tryRecv(); m !== undefined; m = urx.tryRecv()) received.push(m);
+  for (let m = brx.tryRecv(); m !== EMPTY && m !== END; m = brx.tryRecv()) received.push(m);
+  for (let m = urx.tryRecv(); m !== EMPTY && m !== END; m = urx.tryRecv()) received.push(m);
   const ids = received.map((m) => m.id);
   expect(new Set(ids).size).toBe(ids.length); // nothing duplicated
   expect(new Set(ids)).toEqual(sentOk); // nothing lost, nothing unsent delivered

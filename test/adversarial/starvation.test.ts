@@ -11,6 +11,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Context,
+  END,
   FutureBase,
   fromPromise,
   join,
@@ -70,7 +71,7 @@ const cases: Record<string, (flags: { stop: boolean }) => Generator<unknown, num
     const [tx, rx] = mpsc.unbounded<number>();
     tx.send(0);
     return counted(flags, function* () {
-      tx.send((yield* rx.recv())!);
+      tx.send((yield* rx.recv()) as number);
     });
   },
   "bounded channel send + recv"(flags) {
@@ -212,7 +213,7 @@ describe("a task looping over always-ready resources", () => {
             const [tx, rx] = mpsc.unbounded<number>();
             tx.send(0);
             while (fired < 5 && counts[k]! < CAP) {
-              tx.send((yield* rx.recv())!);
+              tx.send((yield* rx.recv()) as number);
               counts[k]!++;
             }
           }),
@@ -248,14 +249,14 @@ describe("ping-pong through the LIFO slot", () => {
         while (!done()) {
           const v = yield* atA.recv();
           volleys++;
-          toB.send(v! + 1);
+          toB.send((v as number) + 1);
         }
         toB.send(-1);
       });
       const b = spawn(function* () {
         for (;;) {
           const v = yield* atB.recv();
-          if (v === -1 || v === undefined) return;
+          if (v === -1 || v === END) return;
           toA.send(v + 1);
         }
       });

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Future } from "../../src/future/index.js";
+import { END, type Future } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
 import { Mutex, mpsc, RwLock, Semaphore, SendError } from "../../src/sync/index.js";
 import { JoinError, type JoinHandle, spawn } from "../../src/task/index.js";
@@ -185,7 +185,7 @@ describe("mpsc.channel under random interleavings", () => {
                 }
                 const r = yield* maybeCancelled(rx.recv(), step.cancelAfter, tasks, kicks);
                 if (!r.ok) continue;
-                if (r.value === undefined) break;
+                if (r.value === END) break;
                 received.push(r.value);
                 checkCapacity();
                 // The slot just freed was granted to the first waiting sender: maybe drop it now.
