@@ -23,6 +23,7 @@ export {
   pollFn,
   race,
   ready,
+  type Suspend,
   select,
   tryJoin,
   tryJoinAll,

@@ -3,21 +3,21 @@
  * object or a generator function (called with no arguments) is driven by an `AsyncFnFuture`.
  */
 import { AsyncFnFuture, describeValue, isGeneratorFunction } from "./async-fn.js";
-import { type Future, isFuture } from "./future.js";
+import { type Future, isFuture, type Suspend } from "./future.js";
 
 /** Anything that can be awaited or spawned: a future, a generator, or a generator function. */
 export type IntoFuture<T> =
   | Future<T>
-  | Generator<unknown, T, unknown>
-  | (() => Generator<unknown, T, unknown>);
+  | Generator<Suspend, T, unknown>
+  | (() => Generator<Suspend, T, unknown>);
 
 /** The output type of an {@link IntoFuture}. */
 export type IntoOutput<F> =
   F extends Future<infer T>
     ? T
-    : F extends Generator<unknown, infer T, unknown>
+    : F extends Generator<Suspend, infer T, unknown>
       ? T
-      : F extends () => Generator<unknown, infer T, unknown>
+      : F extends () => Generator<Suspend, infer T, unknown>
         ? T
         : never;
 

@@ -19,6 +19,7 @@ import {
   type Poll,
   pollFn,
   ready,
+  type Suspend,
   select,
 } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
@@ -30,7 +31,7 @@ const CAP = 2_000_000;
 
 /** Runs `loop` (which must check `flags.stop`) next to a Node timer, a pollux timer and a yielder. */
 async function starves(
-  loop: (flags: { stop: boolean }) => Generator<unknown, number, unknown>,
+  loop: (flags: { stop: boolean }) => Generator<Suspend, number, unknown>,
 ): Promise<{ iterations: number; nodeTimer: boolean; polluxTimer: boolean; yielder: boolean }> {
   const rt = new Runtime();
   const flags = { stop: false };
@@ -60,13 +61,13 @@ async function starves(
   return { iterations: out, ...seen };
 }
 
-function* counted(flags: { stop: boolean }, step: () => Generator<unknown, void, unknown>) {
+function* counted(flags: { stop: boolean }, step: () => Generator<Suspend, void, unknown>) {
   let i = 0;
   for (; i < CAP && !flags.stop; i++) yield* step();
   return i;
 }
 
-const cases: Record<string, (flags: { stop: boolean }) => Generator<unknown, number, unknown>> = {
+const cases: Record<string, (flags: { stop: boolean }) => Generator<Suspend, number, unknown>> = {
   "unbounded channel never empty"(flags) {
     const [tx, rx] = mpsc.unbounded<number>();
     tx.send(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { END, type Future, select } from "../../src/future/index.js";
+import { END, type Future, type Suspend, select } from "../../src/future/index.js";
 import {
   BytesBuf,
   type Decoder,
@@ -18,7 +18,7 @@ import { spawn } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 import { dec, enc, firstDiff, pattern, Source } from "./helpers.js";
 
-function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
+function* caught(f: Future<unknown>): Generator<Suspend, unknown, unknown> {
   try {
     yield* f;
   } catch (e) {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY, END, type End, PENDING } from "../../src/future/index.js";
+import { EMPTY, END, type End, PENDING, type Suspend } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { mpsc, SendError } from "../../src/sync/index.js";
 import { type JoinHandle, spawn, yieldNow } from "../../src/task/index.js";
 import { CountingWaker, cancellable, settle, Token } from "./helpers.js";
 
-function* drain<T>(rx: { recv(): { [Symbol.iterator](): Iterator<unknown, T | End> } }) {
+function* drain<T>(rx: { recv(): { [Symbol.iterator](): Iterator<Suspend, T | End> } }) {
   const out: T[] = [];
   for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) out.push(v);
   return out;
