@@ -148,11 +148,11 @@ describe("cancel safety properties", () => {
               if (cancels[i % cancels.length]) {
                 const s = yield* select.biased({ l: r.readLine(), y: yieldNow() });
                 if (s.key === "y") continue;
-                if (s.value === null) break;
+                if (s.value === END) break;
                 got.push(s.value);
               } else {
                 const l = yield* r.readLine();
-                if (l === null) break;
+                if (l === END) break;
                 got.push(l);
               }
             }
