@@ -22,7 +22,9 @@
  *   `return()` while an awaited combinator reports its own cleanup in progress (`returnPending`).
  *   Async fns called from a `finally` are ordinary frames pushed above the frame being cancelled.
  */
-import { Session } from "node:inspector";
+
+import type { Session } from "node:inspector";
+import { createRequire } from "node:module";
 import { current } from "./current.js";
 import { describeFuture, FutureBase, isFuture, SUSPEND } from "./future.js";
 import { PENDING } from "./poll.js";
@@ -203,19 +205,24 @@ function yieldedValueError(value: unknown, gen: Gen): TypeError {
  */
 function generatorName(gen: Gen): string {
   let source: string | undefined;
-  const session = new Session();
+  let session: Session | null = null;
   const key = Symbol.for("pollux.inspectGenerator");
   const g = globalThis as Record<symbol, unknown>;
   try {
-    session.connect();
+    // Loaded here, not imported: a Node built without the inspector throws when the module is
+    // loaded, and only this error path needs it.
+    const inspector = createRequire(import.meta.url)("node:inspector") as { Session: new () => Session };
+    const s = new inspector.Session();
+    session = s;
+    s.connect();
     g[key] = gen;
-    session.post(
+    s.post(
       "Runtime.evaluate",
       { expression: 'globalThis[Symbol.for("pollux.inspectGenerator")]' },
       (e, r) => {
         const id = e === null ? r.result.objectId : undefined;
         if (id === undefined) return;
-        session.post("Runtime.getProperties", { objectId: id, ownProperties: true }, (e2, r2) => {
+        s.post("Runtime.getProperties", { objectId: id, ownProperties: true }, (e2, r2) => {
           if (e2 !== null) return;
           for (const p of r2.internalProperties ?? []) {
             if (p.name === "[[GeneratorFunction]]") source = p.value?.description;
@@ -228,8 +235,10 @@ function generatorName(gen: Gen): string {
   } finally {
     delete g[key];
     try {
-      session.disconnect();
-    } catch {}
+      session?.disconnect();
+    } catch {
+      // Never connected: nothing to release.
+    }
   }
   if (source === undefined) return "an async fn";
   const named = /^\s*(?:async\s+)?function\s*\*\s*([\p{L}\p{N}_$]+)/u.exec(source);
