@@ -2,7 +2,7 @@
  * The README's concurrency example, runnable: `npm run build && node --import tsx examples/concurrency.ts`.
  * join, select and timeout multiplex futures inside ONE task; the channel connects them.
  */
-import { asyncFn, Elapsed, join, run, select, sleep, timeout } from "pollux";
+import { asyncFn, Elapsed, END, join, run, select, sleep, timeout } from "pollux";
 import { mpsc } from "pollux/sync";
 
 const producer = asyncFn(function* (tx: mpsc.Sender<string>) {
@@ -14,7 +14,7 @@ const consumer = asyncFn(function* (rx: mpsc.Receiver<string>, count: number) {
   const got: string[] = [];
   for (let i = 0; i < count; i++) {
     const msg = yield* rx.recv();
-    if (msg === undefined) break;
+    if (msg === END) break;
     got.push(msg);
   }
   return got;
@@ -29,7 +29,7 @@ await run(function* () {
   // The first ready branch wins; the loser is cancelled before select returns.
   tx.trySend("late news");
   const r = yield* select({ msg: rx.recv(), tick: sleep(1_000) });
-  console.log(r.key === "msg" ? `select: ${r.value}` : "select: tick");
+  console.log(r.key === "msg" ? `select: ${String(r.value)}` : "select: tick");
 
   // Nothing more arrives: Elapsed is thrown after 50 ms, the inner future cancelled first.
   try {

@@ -5,14 +5,14 @@
  * Writable). Backpressure runs both ways: a slow stdout makes writes wait for 'drain', which stops
  * the line loop, which stops reading stdin beyond its highWaterMark.
  */
-import { runMain } from "pollux";
+import { END, runMain } from "pollux";
 import { BufReader, FramedWrite, fromNodeReadable, fromNodeWritable, LinesCodec } from "pollux/io";
 
 runMain(function* () {
   const lines = new BufReader(fromNodeReadable(process.stdin)).lines({ maxLength: 64 * 1024 });
   const out = new FramedWrite(fromNodeWritable(process.stdout), new LinesCodec());
   let count = 0;
-  for (let line = yield* lines.next(); line !== undefined; line = yield* lines.next()) {
+  for (let line = yield* lines.next(); line !== END; line = yield* lines.next()) {
     yield* out.feed(line.toUpperCase());
     count++;
   }

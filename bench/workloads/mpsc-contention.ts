@@ -12,7 +12,7 @@
 import { Effect, Queue } from "effect";
 import { Effect as Effect3, Queue as Queue3 } from "effect3";
 import { action, run as effectionRun, spawn as effectionSpawn, type Operation } from "effection";
-import { type Async, run, spawn } from "pollux";
+import { type Async, END, run, spawn } from "pollux";
 import { mpsc } from "pollux/sync";
 import { timed } from "../lib/timed.js";
 import type { Workload } from "../workload.js";
@@ -51,7 +51,7 @@ function* polluxMain(): Async<number> {
   for (let p = 0; p < PRODUCERS; p++) spawn(polluxProducer(tx.clone(), p));
   tx.close();
   let sum = 0;
-  for (let v = yield* rx.recv(); v !== undefined; v = yield* rx.recv()) sum += v;
+  for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) sum += v;
   return sum;
 }
 

@@ -17,7 +17,7 @@ import {
   spawn as effectionSpawn,
   type Operation,
 } from "effection";
-import { type Async, run, spawn } from "pollux";
+import { type Async, END, run, spawn } from "pollux";
 import { mpsc } from "pollux/sync";
 import { sumBelow, timed } from "../lib/timed.js";
 import type { Workload } from "../workload.js";
@@ -72,7 +72,7 @@ async function nativeMain(n: number): Promise<number> {
 // --- pollux ---
 
 function* polluxPonger(rx: mpsc.Receiver<number>, tx: mpsc.Sender<number>): Async<void> {
-  for (let v = yield* rx.recv(); v !== undefined; v = yield* rx.recv()) yield* tx.send(v);
+  for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) yield* tx.send(v);
   tx.close();
 }
 
@@ -83,7 +83,7 @@ function* polluxMain(n: number): Async<number> {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     yield* pingTx.send(i);
-    sum += (yield* pongRx.recv())!;
+    sum += (yield* pongRx.recv()) as number;
   }
   pingTx.close();
   yield* ponger;

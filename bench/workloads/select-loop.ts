@@ -93,7 +93,7 @@ function* polluxMain(n: number): Async<Sample> {
   for (let i = 0; i < n; i++) {
     tx.send(i);
     const r = yield* select({ msg: rx.recv(), timeout: sleep(HOUR) });
-    if (r.key === "msg") sum += r.value!;
+    if (r.key === "msg") sum += r.value as number;
   }
   const ms = performance.now() - start;
   const after = heapAfterGc();

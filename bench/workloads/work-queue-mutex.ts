@@ -3,7 +3,7 @@
  * with the pre-mpmc pollux answer: one `mpsc.Receiver` shared behind a `Mutex`, each worker taking
  * the lock for every `recv()`. Compare its pollux figure with `work-queue`'s (same native).
  */
-import { type Async, run, spawn } from "pollux";
+import { type Async, END, type End, run, spawn } from "pollux";
 import { Mutex, mpsc } from "pollux/sync";
 import { timed } from "../lib/timed.js";
 import type { Workload } from "../workload.js";
@@ -12,12 +12,12 @@ import { CAPACITY, EXPECTED, JOBS, nativeMain, WORKERS } from "./work-queue.js";
 function* worker(shared: Mutex<mpsc.Receiver<number>>): Async<number> {
   let sum = 0;
   for (;;) {
-    let v: number | undefined;
+    let v: number | End;
     {
       using g = yield* shared.lock();
       v = yield* g.value.recv();
     }
-    if (v === undefined) return sum;
+    if (v === END) return sum;
     sum += v;
   }
 }

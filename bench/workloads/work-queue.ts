@@ -8,7 +8,7 @@
  * receiver per worker. The other pollux answer, an `mpsc.Receiver` behind a `Mutex`, is the
  * `work-queue-mutex` workload (same sizes), since a workload has one pollux contender.
  */
-import { type Async, run, spawn } from "pollux";
+import { type Async, END, run, spawn } from "pollux";
 import { mpmc } from "pollux/sync";
 import { sumBelow, timed } from "../lib/timed.js";
 import type { Workload } from "../workload.js";
@@ -39,7 +39,7 @@ export async function nativeMain(): Promise<number> {
 
 function* worker(rx: mpmc.Receiver<number>): Async<number> {
   let sum = 0;
-  for (let v = yield* rx.recv(); v !== undefined; v = yield* rx.recv()) sum += v;
+  for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) sum += v;
   return sum;
 }
 

@@ -43,7 +43,7 @@ function fileTypeOf(d: Dirent): FileType {
  * what it points to).
  *
  * @example
- * for (let e = yield* entries.next(); e !== undefined; e = yield* entries.next()) {
+ * for (let e = yield* entries.next(); e !== END; e = yield* entries.next()) {
  *   if (e.fileType === "file") console.log(e.path);
  * }
  */
@@ -210,7 +210,7 @@ export class ReadDir extends StreamBase<DirEntry> {
     if (dir !== null) dir.close(ignore);
   }
 
-  /** A future of the next entry, or `undefined` at the end; cancelling it drops its registration. */
+  /** A future of the next entry, or `END` at the end; cancelling it drops its registration. */
   override next(): Next<DirEntry> {
     return new ReadDirNext(this);
   }
@@ -258,7 +258,7 @@ function ignore(): void {}
  *
  * @example
  * using entries = fs.readDir("photos");
- * for (let e = yield* entries.next(); e !== undefined; e = yield* entries.next()) {
+ * for (let e = yield* entries.next(); e !== END; e = yield* entries.next()) {
  *   if (e.isFile() && e.name.endsWith(".jpg")) yield* upload(e.path);
  * }
  */

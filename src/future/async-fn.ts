@@ -8,6 +8,7 @@
  */
 import { current } from "./current.js";
 import { FrameDriver, type Gen, NO_ERROR } from "./frames.js";
+import type { Suspend } from "./future.js";
 import { type Context, PENDING, type Poll } from "./poll.js";
 
 const UNSTARTED = 0;
@@ -217,7 +218,7 @@ export function isGeneratorFunction(fn: unknown): fn is (...args: unknown[]) => 
  * const user = yield* fetchUser(1); // typed { id: number; name: string }
  */
 export function asyncFn<A extends unknown[], T>(
-  body: (...args: A) => Generator<unknown, T, unknown>,
+  body: (...args: A) => Generator<Suspend, T, unknown>,
 ): (...args: A) => AsyncFnFuture<T> {
   if (!isGeneratorFunction(body)) {
     throw new TypeError(

@@ -31,6 +31,8 @@ export interface AmbientRuntime {
   spawnCleanup(future: Future<unknown>): void;
   /** Wake a waker that may be user code, reporting what it throws. */
   wakeGuarded(waker: Waker): void;
+  /** The task being polled, if any: named in errors about what its generator did. */
+  readonly running: TaskInfo | null;
 }
 
 export interface Current {

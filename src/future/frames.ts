@@ -22,6 +22,9 @@
  *   `return()` while an awaited combinator reports its own cleanup in progress (`returnPending`).
  *   Async fns called from a `finally` are ordinary frames pushed above the frame being cancelled.
  */
+
+import type { Session } from "node:inspector";
+import { createRequire } from "node:module";
 import { current } from "./current.js";
 import { describeFuture, FutureBase, isFuture, SUSPEND } from "./future.js";
 import { PENDING } from "./poll.js";
@@ -124,7 +127,7 @@ export abstract class FrameDriver<T> extends FutureBase<T> {
         }
         if (r !== SUSPEND) {
           mode = THROW;
-          arg = yieldedValueError(r.value);
+          arg = yieldedValueError(r.value, this.top!); // the innermost frame did the bare `yield`
           continue;
         }
         const resume = current.returnPending && this.depth - 1 === cancelIdx ? RETURN : NEXT;
@@ -169,20 +172,77 @@ export abstract class FrameDriver<T> extends FutureBase<T> {
   }
 }
 
-function yieldedValueError(value: unknown): TypeError {
+/**
+ * The error thrown into a generator that used a bare `yield` (the forgotten star). It names the
+ * task and the async fn, because the stack of an error raised by the driver has no frame of the
+ * user's code. Cold path: runs once per mistake.
+ */
+function yieldedValueError(value: unknown, gen: Gen): TypeError {
+  const task = current.runtime?.running ?? null;
+  const where = `${generatorName(gen)} in task ${task === null ? "(none)" : task.name === undefined ? `#${task.id}` : `#${task.id} "${task.name}"`}`;
   if (value !== null && typeof (value as PromiseLike<unknown>)?.then === "function") {
     return new TypeError(
-      "a task's generator yielded a Promise. pollux never awaits promises implicitly: use " +
+      `${where} yielded a Promise. pollux never awaits promises implicitly: use ` +
         "`yield* fromPromise(() => promise)`.",
     );
   }
   if (isFuture(value)) {
     return new TypeError(
-      `a task's generator yielded a future (${describeFuture(value)}) with \`yield\`; await it with \`yield*\` (note the star).`,
+      `${where} yielded a future (${describeFuture(value)}) with \`yield\`; await it with \`yield*\` (note the star).`,
     );
   }
   return new TypeError(
-    `a task's generator yielded ${typeof value === "string" ? JSON.stringify(value) : String(value)}; inside pollux ` +
+    `${where} yielded ${typeof value === "string" ? JSON.stringify(value) : String(value)} with \`yield\`; inside pollux ` +
       "tasks, await futures with `yield* future` and never `yield` a value.",
   );
+}
+
+/**
+ * Name the generator function a generator object came from: `async fn worker`, or the head of its
+ * source when it is anonymous. JavaScript offers no link from a generator object to its function;
+ * V8 exposes one (`[[GeneratorFunction]]`) only through the inspector protocol, whose in-process
+ * session answers synchronously. Error path only; any failure falls back to a generic name.
+ */
+function generatorName(gen: Gen): string {
+  let source: string | undefined;
+  let session: Session | null = null;
+  const key = Symbol.for("pollux.inspectGenerator");
+  const g = globalThis as Record<symbol, unknown>;
+  try {
+    // Loaded here, not imported: a Node built without the inspector throws when the module is
+    // loaded, and only this error path needs it.
+    const inspector = createRequire(import.meta.url)("node:inspector") as { Session: new () => Session };
+    const s = new inspector.Session();
+    session = s;
+    s.connect();
+    g[key] = gen;
+    s.post(
+      "Runtime.evaluate",
+      { expression: 'globalThis[Symbol.for("pollux.inspectGenerator")]' },
+      (e, r) => {
+        const id = e === null ? r.result.objectId : undefined;
+        if (id === undefined) return;
+        s.post("Runtime.getProperties", { objectId: id, ownProperties: true }, (e2, r2) => {
+          if (e2 !== null) return;
+          for (const p of r2.internalProperties ?? []) {
+            if (p.name === "[[GeneratorFunction]]") source = p.value?.description;
+          }
+        });
+      },
+    );
+  } catch {
+    // No inspector (a build without it, or a sandbox): fall back below.
+  } finally {
+    delete g[key];
+    try {
+      session?.disconnect();
+    } catch {
+      // Never connected: nothing to release.
+    }
+  }
+  if (source === undefined) return "an async fn";
+  const named = /^\s*(?:async\s+)?function\s*\*\s*([\p{L}\p{N}_$]+)/u.exec(source);
+  if (named !== null) return `async fn ${named[1]}`;
+  const head = source.split("\n", 1)[0]!.trim();
+  return `anonymous async fn \`${head.length > 60 ? `${head.slice(0, 57)}...` : head}\``;
 }

@@ -54,11 +54,38 @@ export interface Future<T> {
    * May throw the error raised by the cleanup. Owners prefer it to `cancel()` when present.
    */
   pollCancel?(cx: Context): boolean;
-  [Symbol.iterator](): Iterator<unknown, T, unknown>;
+  [Symbol.iterator](): Iterator<Suspend, T, unknown>;
 }
 
-/** The type of an async fn body: a generator whose `return` value is the output. */
-export type Async<T> = Generator<unknown, T, unknown>;
+/** Brand of {@link Suspend}; declared only, so no value of the type can be written by hand. */
+declare const suspendBrand: unique symbol;
+
+/**
+ * The type of what an async fn's generator yields: the opaque "this task is suspended" marker that
+ * `yield* fut` passes up to the driver. No value a user can write has this type, so a bare
+ * `yield fut` or `yield value` (the forgotten star) is a compile-time error in a generator typed
+ * {@link Async}, and a generator that contains one is not accepted by `asyncFn`, `spawn` or `run`.
+ *
+ * @example
+ * function* bad(): Async<number> {
+ *   yield sleep(10); // error: Type 'Sleep' is not assignable to type 'Suspend'
+ *   return 1;
+ * }
+ */
+export interface Suspend {
+  readonly [suspendBrand]: true;
+}
+
+/**
+ * The type of an async fn body: a generator whose `return` value is the output and whose only
+ * yields are `yield*` of futures (see {@link Suspend}). Annotate recursive async fns with it.
+ *
+ * @example
+ * function* countdown(n: number): Async<void> {
+ *   if (n > 0) yield* countdown(n - 1);
+ * }
+ */
+export type Async<T> = Generator<Suspend, T, unknown>;
 
 /** The output type of a future. */
 export type Output<F> = F extends Future<infer T> ? T : never;
@@ -108,8 +135,8 @@ export abstract class FutureBase<T> implements Future<T> {
     return this.constructor.name;
   }
 
-  [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return this as unknown as Iterator<unknown, T, unknown>;
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
+    return this as unknown as Iterator<Suspend, T, unknown>;
   }
 
   /** @internal iterator protocol: poll with the running task's context. */

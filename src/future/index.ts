@@ -7,7 +7,8 @@
  * @module
  */
 export { AsyncFnFuture, asyncFn } from "./async-fn.js";
-export { type Async, type Future, FutureBase, isFuture, type Output } from "./future.js";
+export { EMPTY, type Empty, END, type End } from "./end.js";
+export { type Async, type Future, FutureBase, isFuture, type Output, type Suspend } from "./future.js";
 export { type GeneratorObject, type IntoFuture, type IntoOutput, intoFuture } from "./into-future.js";
 export { type JoinOutput, join } from "./join.js";
 export { JoinAll, joinAll } from "./join-all.js";

@@ -3,31 +3,32 @@
  * object or a generator function (called with no arguments) is driven by an `AsyncFnFuture`.
  */
 import { AsyncFnFuture, describeValue, isGeneratorFunction } from "./async-fn.js";
-import { type Future, isFuture } from "./future.js";
+import { type Future, isFuture, type Suspend } from "./future.js";
 
 /**
  * A generator object as `function*` makes it, typed so that `T` is only inferred from what `next`
  * returns. Not the lib's `Generator`: under `lib` ES2022/ES2023 a `FutureBase` (which has `next`,
  * `return` and `throw`) also matches `Generator<unknown, T, unknown>`, and inference through that
  * `return(value: T)` parameter turned `T` into `unknown` (issue 11). This shape is the same under
- * every `lib`, so a future's output is inferred from `Future<T>` alone.
+ * every `lib`, so a future's output is inferred from `Future<T>` alone. Its yield type is
+ * `Suspend`, so a body that does `yield fut` (no star) does not type-check.
  */
 export interface GeneratorObject<T> {
-  next(...args: [] | [unknown]): IteratorResult<unknown, T>;
-  return(value: never): IteratorResult<unknown, T>;
-  throw(error: unknown): IteratorResult<unknown, T>;
+  next(...args: [] | [unknown]): IteratorResult<Suspend, T>;
+  return(value: never): IteratorResult<Suspend, T>;
+  throw(error: unknown): IteratorResult<Suspend, T>;
 }
 
 /** Anything that can be awaited or spawned: a future, a generator, or a generator function. */
-export type IntoFuture<T> = Future<T> | GeneratorObject<T> | (() => Generator<unknown, T, unknown>);
+export type IntoFuture<T> = Future<T> | GeneratorObject<T> | (() => GeneratorObject<T>);
 
 /** The output type of an {@link IntoFuture}. */
 export type IntoOutput<F> =
   F extends Future<infer T>
     ? T
-    : F extends Generator<unknown, infer T, unknown>
+    : F extends Generator<Suspend, infer T, unknown>
       ? T
-      : F extends () => Generator<unknown, infer T, unknown>
+      : F extends () => Generator<Suspend, infer T, unknown>
         ? T
         : never;
 

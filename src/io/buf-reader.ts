@@ -77,7 +77,7 @@ export function decodeLine(bytes: Uint8Array): string {
  *
  * @example
  * const reader = new BufReader(conn);
- * for (let line = yield* reader.readLine(); line !== null; line = yield* reader.readLine()) {
+ * for (let line = yield* reader.readLine(); line !== END; line = yield* reader.readLine()) {
  *   console.log("got", line);
  * }
  */
@@ -196,13 +196,13 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
   }
 
   /**
-   * The next line as a string WITHOUT its line ending ("\n" or "\r\n"), or `null` at end of
-   * stream. A last line without a final "\n" is returned as is. Lines are decoded as UTF-8
+   * The next line as a string WITHOUT its line ending ("\n" or "\r\n"), or `END` at end of
+   * stream (the "no more" of every pollux next-style API). A last line without a final "\n" is returned as is. Lines are decoded as UTF-8
    * (invalid UTF-8: `IoError` kind `"InvalidData"`); a line longer than `maxLength` (default 1 MiB)
    * throws {@link FrameTooLong} and is skipped.
    *
    * Tokio's `read_line` appends to a String and keeps the "\n"; returning the line without its
-   * ending (and `null` at the end) is what callers want almost every time.
+   * ending (and `END` at the end) is what callers want almost every time.
    *
    * Cancel safety: cancel-safe. A partially read line stays in the BufReader; the next
    * `readLine()` continues it.
@@ -211,7 +211,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
    *
    * @example
    * const line = yield* reader.readLine();
-   * if (line === null) return; // peer closed
+   * if (line === END) return; // peer closed
    */
   readLine(options?: LineOptions): ReadLine {
     return new ReadLine(this, lineLimit("readLine()", options));
@@ -231,7 +231,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
   }
 
   /** @internal the line engine shared by `readLine` and `lines`. Spends coop budget per fill. */
-  pollLine(cx: Context, maxLength: number): Poll<string | null> {
+  pollLine(cx: Context, maxLength: number): Poll<string | End> {
     const buf = this.buf;
     for (;;) {
       if (this.pos >= this.cap) {
@@ -242,7 +242,7 @@ export class BufReader<R extends AsyncRead = AsyncRead> extends AsyncReadBase {
         spend(cx);
         if (n === 0) {
           this.discarding = false;
-          if (this.partEnd === this.partStart) return null;
+          if (this.partEnd === this.partStart) return END;
           return this.takeLine(null);
         }
         this.pos = 0;
@@ -347,13 +347,13 @@ export class FillBuf extends FutureBase<Uint8Array> {
 }
 
 /**
- * The future of `bufReader.readLine()`: the next line without its ending, or `null` at end of
+ * The future of `bufReader.readLine()`: the next line without its ending, or `END` at end of
  * stream. Cancel-safe (the partial line stays in the BufReader).
  *
  * @example
- * const line: string | null = yield* new ReadLine(reader, 1 << 20);
+ * const line: string | End = yield* new ReadLine(reader, 1 << 20);
  */
-export class ReadLine extends FutureBase<string | null> {
+export class ReadLine extends FutureBase<string | End> {
   private waiting = false;
 
   constructor(
@@ -363,7 +363,7 @@ export class ReadLine extends FutureBase<string | null> {
     super();
   }
 
-  poll(cx: Context): Poll<string | null> {
+  poll(cx: Context): Poll<string | End> {
     const out = this.reader.pollLine(cx, this.maxLength);
     this.waiting = out === PENDING;
     return out;
@@ -388,7 +388,7 @@ export class ReadLine extends FutureBase<string | null> {
  *
  * @example
  * const lines: Lines = new BufReader(conn).lines();
- * for (let l = yield* lines.next(); l !== undefined; l = yield* lines.next()) handle(l);
+ * for (let l = yield* lines.next(); l !== END; l = yield* lines.next()) handle(l);
  */
 export class Lines extends StreamBase<string> {
   private waiting = false;
@@ -403,7 +403,6 @@ export class Lines extends StreamBase<string> {
   pollNext(cx: Context): Poll<string | End> {
     const out = this.reader.pollLine(cx, this.maxLength);
     this.waiting = out === PENDING;
-    if (out === null) return END;
     return out;
   }
 

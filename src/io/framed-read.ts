@@ -35,7 +35,7 @@ function checkDecoder(value: unknown): void {
 
 /**
  * A stream of frames read from `reader` and decoded by `decoder`. It is a pollux `Stream`:
- * `yield* framed.next()` gives the next frame (`undefined` at the end), and `map`, `filter`,
+ * `yield* framed.next()` gives the next frame (`END` at the end), and `map`, `filter`,
  * `take`, `collect`, `merge` work. Errors from the reader or decoder (for example
  * `FrameTooLong`) are thrown by `next()`, after which the stream has ended; close the
  * connection (`shutdown()` on its writer) as usual.
@@ -49,7 +49,7 @@ function checkDecoder(value: unknown): void {
  *
  * @example
  * const frames = new FramedRead(conn, new LengthDelimitedCodec());
- * for (let f = yield* frames.next(); f !== undefined; f = yield* frames.next()) handle(f);
+ * for (let f = yield* frames.next(); f !== END; f = yield* frames.next()) handle(f);
  */
 export class FramedRead<T, R extends AsyncRead = AsyncRead> extends StreamBase<T> {
   /** The bytes read and not yet decoded. */

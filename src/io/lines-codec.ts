@@ -26,7 +26,7 @@ const NL = 10;
  *
  * @example
  * const lines = new FramedRead(conn, new LinesCodec({ maxLength: 8192 }));
- * for (let l = yield* lines.next(); l !== undefined; l = yield* lines.next()) console.log(l);
+ * for (let l = yield* lines.next(); l !== END; l = yield* lines.next()) console.log(l);
  */
 export class LinesCodec implements Decoder<string>, Encoder<string> {
   /** The longest line accepted, in bytes. */

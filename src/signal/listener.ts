@@ -78,7 +78,7 @@ export class SignalListener extends StreamBase<NodeJS.Signals> implements Subscr
   }
 
   /**
-   * A future of the next delivery of the signal (its name), or `undefined` once the listener was
+   * A future of the next delivery of the signal (its name), or `END` once the listener was
    * disposed. Deliveries since the previous `recv()` (or since creation) complete it at once, and
    * several of them count as one.
    *
@@ -88,7 +88,7 @@ export class SignalListener extends StreamBase<NodeJS.Signals> implements Subscr
    *
    * @example
    * using hup = signal("SIGHUP");
-   * while ((yield* hup.recv()) !== undefined) config = yield* loadConfig();
+   * while ((yield* hup.recv()) !== END) config = yield* loadConfig();
    */
   recv(): SignalRecv {
     return new SignalRecv(this);
@@ -109,7 +109,7 @@ export class SignalListener extends StreamBase<NodeJS.Signals> implements Subscr
   }
 
   /**
-   * Stop listening: `recv()` yields `undefined` from now on, and once no listener for this signal
+   * Stop listening: `recv()` yields `END` from now on, and once no listener for this signal
    * is left Node's default action is back. Idempotent; `using` calls it at scope exit.
    *
    * @example
@@ -139,7 +139,7 @@ export class SignalListener extends StreamBase<NodeJS.Signals> implements Subscr
 }
 
 /**
- * The future of {@link SignalListener.recv}: the signal's name, or `undefined` after `close()`.
+ * The future of {@link SignalListener.recv}: the signal's name, or `END` after `close()`.
  *
  * Cancel safety: cancel-safe.
  *

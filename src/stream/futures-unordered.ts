@@ -14,7 +14,7 @@ import { UnorderedSet } from "./unordered-set.js";
 /**
  * A set of futures run concurrently on the current task, yielding their outputs in completion
  * order (Rust's `FuturesUnordered`). Push futures at any time, including while awaiting `next()`
- * from elsewhere; `next()` resolves to the next output, or `undefined` when the set is empty.
+ * from elsewhere; `next()` resolves to the next output, or `END` when the set is empty.
  *
  * Use it for a dynamic, growing set of concurrent jobs whose results are handled as they come
  * (a crawler, a connection pool's pending requests), without a task per job. It is a stream, so
@@ -29,7 +29,7 @@ import { UnorderedSet } from "./unordered-set.js";
  * @example
  * using inFlight = new FuturesUnordered<Page>();
  * for (const url of seeds) inFlight.push(fetchPage(url));
- * for (let page = yield* inFlight.next(); page !== undefined; page = yield* inFlight.next()) {
+ * for (let page = yield* inFlight.next(); page !== END; page = yield* inFlight.next()) {
  *   for (const link of page.links) inFlight.push(fetchPage(link));
  * }
  */

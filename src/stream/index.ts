@@ -2,7 +2,7 @@
  * `pollux/stream`: asynchronous sequences polled like futures (Rust's `Stream` and `StreamExt`).
  *
  * A stream is lazy and pull-based: `pollNext(cx)` yields the next item, `END`, or `PENDING`.
- * Inside a task, `yield* stream.next()` awaits the next item (`undefined` at the end). Adapters
+ * Inside a task, `yield* stream.next()` awaits the next item (`END` at the end). Adapters
  * (`map`, `filter`, `take`, `chunks`, `buffered`, `bufferUnordered`, `merge`) run on the consuming
  * task: `buffered(n)` gives concurrency without spawning. `fromIterable`, `fromAsyncIterable` and
  * `toAsyncIterable` cross the edge to JavaScript iterables and `for await`.

@@ -4,25 +4,12 @@
  * This file has no runtime dependencies on the rest of `stream/` so that `future/` (FuturesUnordered,
  * the unordered set) can speak the stream contract without an import cycle.
  */
+import type { End } from "../future/end.js";
 import type { Context, Poll } from "../future/poll.js";
 
-/**
- * Returned by `pollNext` when a stream has ended. A sentinel rather than `undefined` so that a
- * stream may carry `undefined` items; `stream.next()` maps it to `undefined` for convenience.
- *
- * @example
- * const out = stream.pollNext(cx);
- * if (out === END) return finish();
- */
-export const END: unique symbol = Symbol("pollux.END");
-
-/**
- * The type of {@link END}; a stream's `pollNext` returns `Poll<T | End>`.
- *
- * @example
- * pollNext(cx: Context): Poll<number | End> { return this.left-- > 0 ? this.left : END; }
- */
-export type End = typeof END;
+// `END` is defined in `future/end.ts` (the bottom layer, so tasks and channels share it) and
+// re-exported here because it is half of the stream contract.
+export { END, type End } from "../future/end.js";
 
 /**
  * An asynchronous sequence of `T`, polled like a future (Rust's `Stream`).

@@ -187,7 +187,7 @@ class AsyncIterableStream<T> extends StreamBase<T> {
  *
  * @example
  * const lines = fromAsyncIterable(readline.createInterface({ input: fs.createReadStream(path) }));
- * for (let line = yield* lines.next(); line !== undefined; line = yield* lines.next()) count++;
+ * for (let line = yield* lines.next(); line !== END; line = yield* lines.next()) count++;
  */
 export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): StreamBase<T> {
   if (

@@ -93,13 +93,14 @@ export abstract class StreamBase<T> implements Stream<T> {
   }
 
   /**
-   * A future of the next item, or `undefined` once the stream has ended. Cancel-safe: dropping the
-   * future (a `select` branch that lost) loses no item.
+   * A future of the next item, or `END` once the stream has ended (a unique symbol, never an item,
+   * so streams of `undefined` work). Cancel-safe: dropping the future (a `select` branch that
+   * lost) loses no item.
    *
    * Cost: one small future per call.
    *
    * @example
-   * for (let v = yield* s.next(); v !== undefined; v = yield* s.next()) console.log(v);
+   * for (let v = yield* s.next(); v !== END; v = yield* s.next()) console.log(v); // v: T in the body
    */
   next(): Next<T> {
     return new Next(this);
@@ -212,23 +213,22 @@ export abstract class StreamBase<T> implements Stream<T> {
 }
 
 /**
- * The future returned by `stream.next()`: the next item, or `undefined` once the stream ended.
- * Cancel-safe: dropping it loses no item.
+ * The future returned by `stream.next()`: the next item, or `END` once the stream ended (so a
+ * stream may carry `undefined` items). Cancel-safe: dropping it loses no item.
  *
  * Cost: one small object; a poll is one `pollNext`.
  *
  * @example
  * const first: Next<number> = numbers.next();
- * const v = yield* first; // number | undefined
+ * const v = yield* first; // number | End
  */
-export class Next<T> extends FutureBase<T | undefined> {
+export class Next<T> extends FutureBase<T | End> {
   constructor(private readonly stream: Stream<T>) {
     super();
   }
 
-  poll(cx: Context): Poll<T | undefined> {
-    const out = this.stream.pollNext(cx);
-    return out === END ? undefined : out;
+  poll(cx: Context): Poll<T | End> {
+    return this.stream.pollNext(cx);
   }
 
   override describe(): string {

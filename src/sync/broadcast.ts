@@ -12,11 +12,11 @@
  * on how many receivers are slow. Waiting receivers sit in a `WaitList`; a send wakes them all
  * (each has something new to read).
  */
+import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
 import { Lagged, SendError } from "./errors.js";
-import { undefinedMessage } from "./mpsc-bounded.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
 
@@ -47,7 +47,7 @@ export class Shared<T> {
   }
 }
 
-class BRecvFuture<T> extends FutureBase<T | undefined> {
+class BRecvFuture<T> extends FutureBase<T | End> {
   qPrev: BRecvFuture<T> | null = null;
   qNext: BRecvFuture<T> | null = null;
   waker: Waker | null = null;
@@ -57,13 +57,13 @@ class BRecvFuture<T> extends FutureBase<T | undefined> {
     super();
   }
 
-  poll(cx: Context): Poll<T | undefined> {
+  poll(cx: Context): Poll<T | End> {
     const rx = this.rx;
     const shared = rx.sharedOrNull();
     if (shared === null) {
       // The receiver was closed while this recv waited: nothing more will be read.
       if (rx.waiter === this) rx.waiter = null;
-      return undefined;
+      return END;
     }
     if (rx.pos < shared.tail) {
       if (!pollProceed(cx)) return PENDING;
@@ -72,7 +72,7 @@ class BRecvFuture<T> extends FutureBase<T | undefined> {
     }
     if (shared.senders === 0) {
       this.leave(shared);
-      return undefined;
+      return END;
     }
     if (rx.waiter !== this) {
       if (rx.waiter !== null) {
@@ -137,7 +137,6 @@ export class BroadcastSender<T> {
    */
   send(value: T): number {
     if (!this.open) throw closedHandle("send()");
-    if (value === undefined) throw undefinedMessage("BroadcastSender.send");
     const shared = this.shared;
     if (shared.receivers === 0) {
       throw new SendError(
@@ -176,7 +175,7 @@ export class BroadcastSender<T> {
 
   /**
    * Close this handle. When the last sender closes, receivers read what they have not read yet,
-   * then `recv()` resolves undefined. Idempotent.
+   * then `recv()` resolves `END`. Idempotent.
    *
    * @example
    * tx.close();
@@ -211,7 +210,7 @@ function closedHandle(what: string): Error {
  * @example
  * for (;;) {
  *   const v = yield* rx.recv(); // may throw Lagged
- *   if (v === undefined) break; // every sender closed
+ *   if (v === END) break; // every sender closed
  *   use(v);
  * }
  */
@@ -252,7 +251,7 @@ export class BroadcastReceiver<T> {
   }
 
   /**
-   * Receive the next value, waiting until one is sent. Resolves undefined once every sender is
+   * Receive the next value, waiting until one is sent. Resolves `END` once every sender is
    * closed and this receiver has read everything still held. Throws {@link Lagged} (with the
    * count missed) if it fell more than `capacity` values behind; the next call then returns the
    * oldest value held.
@@ -264,21 +263,21 @@ export class BroadcastReceiver<T> {
    * @example
    * const event = yield* rx.recv();
    */
-  recv(): FutureBase<T | undefined> {
+  recv(): FutureBase<T | End> {
     this.shared();
     return new BRecvFuture(this);
   }
 
   /**
-   * The next unread value without waiting, or undefined when there is none. Throws
-   * {@link Lagged} like `recv`.
+   * The next unread value without waiting: `EMPTY` when there is none yet, `END` when every
+   * sender is closed and nothing is left to read. Throws {@link Lagged} like `recv`.
    *
    * @example
-   * for (let v = rx.tryRecv(); v !== undefined; v = rx.tryRecv()) use(v);
+   * for (let v = rx.tryRecv(); v !== EMPTY && v !== END; v = rx.tryRecv()) use(v);
    */
-  tryRecv(): T | undefined {
+  tryRecv(): T | Empty | End {
     const shared = this.shared();
-    if (this.pos >= shared.tail) return undefined;
+    if (this.pos >= shared.tail) return shared.senders === 0 ? END : EMPTY;
     return this.take(shared);
   }
 
@@ -306,7 +305,7 @@ export class BroadcastReceiver<T> {
     if (shared === null) return;
     const w = this.waiter;
     if (w?.queued) {
-      // A recv still waiting on this receiver resolves undefined instead of sleeping forever.
+      // A recv still waiting on this receiver resolves END instead of sleeping forever.
       w.queued = false;
       shared.waiters.remove(w);
       const waker = w.waker!;
@@ -349,7 +348,7 @@ export class BroadcastReceiver<T> {
  * yield* rx.recv();    // "hello"
  * yield* other.recv(); // "hello"
  */
-export function broadcast<T extends {} | null>(capacity: number): [BroadcastSender<T>, BroadcastReceiver<T>] {
+export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastReceiver<T>] {
   checkCount(
     "broadcast(capacity): capacity",
     capacity,

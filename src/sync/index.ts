@@ -28,6 +28,7 @@
  * @module
  */
 
+export { EMPTY, type Empty, END, type End } from "../future/end.js";
 export { Barrier, BarrierWaitResult } from "./barrier.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./broadcast.js";
 export { AcquireError, Lagged, RecvError, SendError } from "./errors.js";
@@ -44,12 +45,13 @@ export * as mpmc from "./mpmc.js";
 /**
  * Multi-producer, single-consumer channels: `mpsc.channel(capacity)` (bounded: `send` waits for
  * room, FIFO among senders) and `mpsc.unbounded()` (`send` is synchronous). `recv()` resolves
- * `undefined` once every sender is closed and the buffer is drained.
+ * `END` once every sender is closed and the buffer is drained, so any `T` (even `undefined`) can
+ * be sent.
  *
  * @example
  * const [tx, rx] = mpsc.channel<Job>(64);
  * spawn(function* () {
- *   for (let job = yield* rx.recv(); job !== undefined; job = yield* rx.recv()) yield* run(job);
+ *   for (let job = yield* rx.recv(); job !== END; job = yield* rx.recv()) yield* run(job);
  * });
  * yield* tx.send(job);
  */

@@ -24,6 +24,7 @@
  * The "no more messages" value `recv()` and `tryRecv()` return is produced in one place:
  * `NO_MORE` below (with the `Recv<T>` type), so a change of that convention is a one-line edit.
  */
+import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { Ring } from "../runtime/ring.js";
@@ -32,17 +33,10 @@ import { SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
 
-/** What `recv()` resolves to: a message, or the "closed and drained" value. */
-export type Recv<T> = T | undefined;
+/** What `recv()` resolves to: a message, or `END` once the channel is closed and drained. */
+export type Recv<T> = T | End;
 /** The one place that says what "closed and drained" is (see the file comment). */
-const NO_MORE = undefined;
-
-function undefinedMessage(where: string): TypeError {
-  return new TypeError(
-    `${where}: cannot send undefined, because recv() returns undefined to mean "closed and drained". ` +
-      "Send null, or wrap the value ({ value }).",
-  );
-}
+const NO_MORE: End = END;
 
 function closedHandle(what: string, kind: string): Error {
   return new Error(
@@ -312,9 +306,8 @@ abstract class SenderBase<T> {
   /** @internal */
   constructor(protected readonly chan: MChan<T>) {}
 
-  protected check(where: string, value: T): void {
+  protected check(where: string): void {
     if (!this.open) throw closedHandle(where, "Sender");
-    if (value === undefined) throw undefinedMessage(`mpmc Sender.${where}`);
   }
 
   /**
@@ -363,7 +356,7 @@ export class Sender<T> extends SenderBase<T> {
    * yield* tx.send(job);
    */
   send(value: T): FutureBase<void> {
-    this.check("send()", value);
+    this.check("send()");
     return new MSend(this.chan, value);
   }
 
@@ -375,7 +368,7 @@ export class Sender<T> extends SenderBase<T> {
    * if (!tx.trySend(job)) metrics.dropped++;
    */
   trySend(value: T): boolean {
-    this.check("trySend()", value);
+    this.check("trySend()");
     const chan = this.chan;
     if (chan.closed) throw new SendError(value);
     if (chan.txWaiters.length > 0 || chan.length + chan.reserved >= chan.capacity) return false;
@@ -419,7 +412,7 @@ export class UnboundedSender<T> extends SenderBase<T> {
    * server.on("job", (job) => tx.send(job));
    */
   send(value: T): void {
-    this.check("send()", value);
+    this.check("send()");
     const chan = this.chan;
     if (chan.closed) throw new SendError(value);
     chan.deliver(value);
@@ -444,7 +437,7 @@ export class UnboundedSender<T> extends SenderBase<T> {
  *
  * @example
  * function* worker(rx: mpmc.Receiver<Job>) {
- *   for (let job = yield* rx.recv(); job !== undefined; job = yield* rx.recv()) yield* handle(job);
+ *   for (let job = yield* rx.recv(); job !== END; job = yield* rx.recv()) yield* handle(job);
  * }
  * for (let i = 0; i < 8; i++) s.spawn(worker(rx.clone()));
  */
@@ -465,7 +458,7 @@ export class Receiver<T> {
 
   /**
    * Receive the next message, waiting (in FIFO order with the other receivers) while none is
-   * buffered. Resolves `undefined` once every sender is closed (or a receiver closed the channel)
+   * buffered. Resolves `END` once every sender is closed (or a receiver closed the channel)
    * and the buffer is drained. Several `recv()` futures may wait at once, on one handle or many.
    *
    * Cancel safety: cancel-safe. A future cancelled while waiting took nothing; one cancelled after
@@ -484,15 +477,17 @@ export class Receiver<T> {
   }
 
   /**
-   * Take the next buffered message now, or `undefined` when none is buffered.
+   * Take the next buffered message now: `EMPTY` when none is buffered but more may come, `END`
+   * when the channel is closed and drained (what `recv()` would resolve).
    *
    * @example
    * const job = rx.tryRecv();
    */
-  tryRecv(): Recv<T> {
+  tryRecv(): T | Empty | End {
     this.check("tryRecv()");
     const chan = this.chan;
-    return chan.length === 0 ? NO_MORE : chan.take();
+    if (chan.length > 0) return chan.take();
+    return chan.drained() ? NO_MORE : EMPTY;
   }
 
   /**
@@ -561,10 +556,10 @@ export class Receiver<T> {
  * yield* scope(function* (s) {
  *   for (let i = 0; i < 4; i++) s.spawn(worker(rx.clone()));
  *   for (const job of jobs) yield* tx.send(job);
- *   tx.close(); // workers drain the queue, then see undefined and return
+ *   tx.close(); // workers drain the queue, then see END and return
  * });
  */
-export function channel<T extends {} | null>(capacity: number): [Sender<T>, Receiver<T>] {
+export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   checkCount(
     "mpmc.channel(capacity)",
     capacity,
@@ -585,7 +580,7 @@ export function channel<T extends {} | null>(capacity: number): [Sender<T>, Rece
  * const [tx, rx] = mpmc.unbounded<Job>();
  * http.on("job", (j) => tx.send(j));
  */
-export function unbounded<T extends {} | null>(): [UnboundedSender<T>, Receiver<T>] {
+export function unbounded<T>(): [UnboundedSender<T>, Receiver<T>] {
   const chan = new MChan<T>(Number.POSITIVE_INFINITY);
   return [new UnboundedSender(chan), new Receiver(chan)];
 }

@@ -25,6 +25,7 @@
  * The one observable effect: a completed future must not be awaited or cancelled again (outside
  * the Future contract anyway); awaiting it again behaves like a fresh call.
  */
+import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { Ring } from "../runtime/ring.js";
@@ -88,7 +89,7 @@ export class Chan<T> {
     w.wake();
   }
 
-  /** True when `recv` must return undefined: nothing buffered and nothing can arrive. */
+  /** True when `recv` must return END: nothing buffered and nothing can arrive. */
   drained(): boolean {
     return (
       this.buf.length === 0 &&
@@ -215,7 +216,7 @@ class SlotFuture<T, R> extends FutureBase<R> {
   }
 }
 
-class RecvFuture<T> extends FutureBase<T | undefined> {
+class RecvFuture<T> extends FutureBase<T | End> {
   constructor(
     private readonly chan: Chan<T>,
     private readonly rx: Receiver<T>,
@@ -223,7 +224,7 @@ class RecvFuture<T> extends FutureBase<T | undefined> {
     super();
   }
 
-  poll(cx: Context): Poll<T | undefined> {
+  poll(cx: Context): Poll<T | End> {
     const chan = this.chan;
     if (chan.buf.length > 0) {
       if (!pollProceed(cx)) return PENDING;
@@ -241,7 +242,7 @@ class RecvFuture<T> extends FutureBase<T | undefined> {
         chan.rxWaiter = null;
         chan.rxWaker = null;
       }
-      return undefined;
+      return END;
     }
     if (chan.rxWaiter !== this) {
       if (chan.rxWaiter !== null) throw twoReceivers();
@@ -269,14 +270,6 @@ export function twoReceivers(): Error {
   return new Error(
     "an mpsc Receiver is awaited by two recv() futures at once; a channel has ONE consumer. To share a " +
       "work queue between tasks, use mpmc.channel(capacity) or mpmc.unbounded() and clone() the receiver for each worker.",
-  );
-}
-
-/** @internal shared with the unbounded channel. */
-export function undefinedMessage(where: string): TypeError {
-  return new TypeError(
-    `${where}: cannot send undefined, because recv() returns undefined to mean "closed and drained". ` +
-      "Send null, or wrap the value ({ value }).",
   );
 }
 
@@ -323,7 +316,6 @@ export class Sender<T> {
    */
   send(value: T): FutureBase<void> {
     if (!this.open) throw closedHandle("send()");
-    if (value === undefined) throw undefinedMessage("mpsc Sender.send");
     const f = this.spare;
     if (f !== null) {
       this.spare = null;
@@ -345,7 +337,6 @@ export class Sender<T> {
    */
   trySend(value: T): boolean {
     if (!this.open) throw closedHandle("trySend()");
-    if (value === undefined) throw undefinedMessage("mpsc Sender.trySend");
     const chan = this.chan;
     if (chan.rxClosed) throw new SendError(value);
     if (chan.available === 0) return false;
@@ -408,7 +399,7 @@ export class Sender<T> {
 
   /**
    * Close this handle (Rust's `drop`). When the last one is closed, the receiver drains the buffer
-   * and then gets undefined. Idempotent; `using tx = ...` calls it at scope exit.
+   * and then gets `END`. Idempotent; `using tx = ...` calls it at scope exit.
    *
    * @example
    * tx.close();
@@ -477,7 +468,6 @@ export class Permit<T> {
     if (chan === null) {
       throw new Error("Permit.send() on a permit that was already used or released; reserve() a new one.");
     }
-    if (value === undefined) throw undefinedMessage("mpsc Permit.send");
     this.chan = null;
     chan.reserved--;
     chan.enqueue(value);
@@ -509,7 +499,7 @@ export class Permit<T> {
  * The receiving half of a channel. There is one per channel: only one `recv()` may wait at a time.
  *
  * @example
- * for (let msg = yield* rx.recv(); msg !== undefined; msg = yield* rx.recv()) handle(msg);
+ * for (let msg = yield* rx.recv(); msg !== END; msg = yield* rx.recv()) handle(msg);
  */
 export class Receiver<T> {
   /** @internal */
@@ -518,7 +508,7 @@ export class Receiver<T> {
   constructor(private readonly chan: Chan<T>) {}
 
   /**
-   * Receive the next message, waiting while the channel is empty. Resolves `undefined` once every
+   * Receive the next message, waiting while the channel is empty. Resolves `END` once every
    * sender is closed (or the receiver closed the channel) and the buffer is drained.
    *
    * Cancel safety: cancel-safe. A message is taken only when the future completes, so cancelling a
@@ -529,9 +519,9 @@ export class Receiver<T> {
    *
    * @example
    * const msg = yield* rx.recv();
-   * if (msg === undefined) return; // all senders gone
+   * if (msg === END) return; // all senders gone
    */
-  recv(): FutureBase<T | undefined> {
+  recv(): FutureBase<T | End> {
     const f = this.spare;
     if (f !== null) {
       this.spare = null;
@@ -541,16 +531,19 @@ export class Receiver<T> {
   }
 
   /**
-   * Take the next buffered message without waiting, or undefined when none is buffered (whether
-   * or not the channel is closed: {@link Receiver.isClosed} tells which).
+   * Take the next buffered message without waiting: `EMPTY` when none is buffered but one may
+   * still arrive, `END` when the channel is closed and drained (what `recv()` would resolve).
    *
    * @example
-   * let batch = [];
-   * for (let m = rx.tryRecv(); m !== undefined && batch.length < 64; m = rx.tryRecv()) batch.push(m);
+   * const batch = [];
+   * for (let m = rx.tryRecv(); m !== EMPTY && m !== END; m = rx.tryRecv()) {
+   *   batch.push(m);
+   *   if (batch.length === 64) break;
+   * }
    */
-  tryRecv(): T | undefined {
+  tryRecv(): T | Empty | End {
     const chan = this.chan;
-    if (chan.buf.length === 0) return undefined;
+    if (chan.buf.length === 0) return chan.drained() ? END : EMPTY;
     const value = chan.buf.shift();
     chan.releaseSlot();
     return value;
@@ -558,12 +551,12 @@ export class Receiver<T> {
 
   /**
    * Stop new sends: queued and later sends throw {@link SendError}; messages already buffered (and
-   * ones from outstanding permits) can still be received, then `recv()` returns undefined.
+   * ones from outstanding permits) can still be received, then `recv()` resolves `END`.
    * Idempotent; `using rx = ...` calls it at scope exit.
    *
    * @example
    * rx.close();
-   * for (let m = yield* rx.recv(); m !== undefined; m = yield* rx.recv()) flush(m);
+   * for (let m = yield* rx.recv(); m !== END; m = yield* rx.recv()) flush(m);
    */
   close(): void {
     this.chan.closeReceiver();
@@ -606,9 +599,9 @@ export class Receiver<T> {
  *   tx.close();
  * });
  * console.log(yield* rx.recv()); // "hello"
- * console.log(yield* rx.recv()); // undefined: closed and drained
+ * console.log(yield* rx.recv()); // END: closed and drained
  */
-export function channel<T extends {} | null>(capacity: number): [Sender<T>, Receiver<T>] {
+export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   checkCount(
     "mpsc.channel(capacity): capacity",
     capacity,

@@ -6,12 +6,13 @@
  * there is no sender queue. Memory is bounded only by how fast the receiver drains. A completed
  * recv future is reused by the next `recv()`, as in the bounded channel.
  */
+import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
 import { SendError } from "./errors.js";
-import { twoReceivers, undefinedMessage } from "./mpsc-bounded.js";
+import { twoReceivers } from "./mpsc-bounded.js";
 
 /** @internal state shared by the senders and the receiver of one unbounded channel. */
 export class UChan<T> {
@@ -30,7 +31,7 @@ export class UChan<T> {
   }
 }
 
-class URecvFuture<T> extends FutureBase<T | undefined> {
+class URecvFuture<T> extends FutureBase<T | End> {
   constructor(
     private readonly chan: UChan<T>,
     private readonly rx: UnboundedReceiver<T>,
@@ -38,7 +39,7 @@ class URecvFuture<T> extends FutureBase<T | undefined> {
     super();
   }
 
-  poll(cx: Context): Poll<T | undefined> {
+  poll(cx: Context): Poll<T | End> {
     const chan = this.chan;
     if (chan.buf.length > 0) {
       if (!pollProceed(cx)) return PENDING;
@@ -54,7 +55,7 @@ class URecvFuture<T> extends FutureBase<T | undefined> {
         chan.rxWaiter = null;
         chan.rxWaker = null;
       }
-      return undefined;
+      return END;
     }
     if (chan.rxWaiter !== this) {
       if (chan.rxWaiter !== null) throw twoReceivers();
@@ -109,7 +110,6 @@ export class UnboundedSender<T> {
    */
   send(value: T): void {
     if (!this.open) throw closedHandle("send()");
-    if (value === undefined) throw undefinedMessage("mpsc UnboundedSender.send");
     const chan = this.chan;
     if (chan.rxClosed) throw new SendError(value);
     chan.buf.push(value);
@@ -134,7 +134,7 @@ export class UnboundedSender<T> {
 
   /**
    * Close this handle. When the last one closes, the receiver drains the buffer, then gets
-   * undefined. Idempotent.
+   * `END`. Idempotent.
    *
    * @example
    * tx.close();
@@ -161,7 +161,7 @@ export class UnboundedSender<T> {
  * The receiving half of an {@link unbounded} channel; one consumer.
  *
  * @example
- * for (let line = yield* rx.recv(); line !== undefined; line = yield* rx.recv()) write(line);
+ * for (let line = yield* rx.recv(); line !== END; line = yield* rx.recv()) write(line);
  */
 export class UnboundedReceiver<T> {
   /** @internal a completed recv future, reused by the next `recv()` (see mpsc-bounded.ts). */
@@ -171,7 +171,7 @@ export class UnboundedReceiver<T> {
   constructor(private readonly chan: UChan<T>) {}
 
   /**
-   * Receive the next message, waiting while none is buffered. Resolves undefined once every
+   * Receive the next message, waiting while none is buffered. Resolves `END` once every
    * sender is closed (or the receiver closed the channel) and the buffer is drained.
    *
    * Cancel safety: cancel-safe; a message is taken only when the future completes.
@@ -181,7 +181,7 @@ export class UnboundedReceiver<T> {
    * @example
    * const line = yield* rx.recv();
    */
-  recv(): FutureBase<T | undefined> {
+  recv(): FutureBase<T | End> {
     const f = this.spare;
     if (f !== null) {
       this.spare = null;
@@ -191,14 +191,17 @@ export class UnboundedReceiver<T> {
   }
 
   /**
-   * Take the next buffered message, or undefined when none is buffered.
+   * Take the next buffered message without waiting: `EMPTY` when none is buffered but one may
+   * still arrive, `END` when the channel is closed and drained (what `recv()` would resolve).
    *
    * @example
    * const next = rx.tryRecv();
+   * if (next !== EMPTY && next !== END) use(next);
    */
-  tryRecv(): T | undefined {
-    const buf = this.chan.buf;
-    return buf.length === 0 ? undefined : buf.shift();
+  tryRecv(): T | Empty | End {
+    const chan = this.chan;
+    if (chan.buf.length > 0) return chan.buf.shift();
+    return chan.senders === 0 || chan.rxClosed ? END : EMPTY;
   }
 
   /**
@@ -246,9 +249,9 @@ export class UnboundedReceiver<T> {
  * const [tx, rx] = mpsc.unbounded<Buffer>();
  * stream.on("data", (chunk) => tx.send(chunk));
  * stream.on("end", () => tx.close());
- * for (let c = yield* rx.recv(); c !== undefined; c = yield* rx.recv()) parse(c);
+ * for (let c = yield* rx.recv(); c !== END; c = yield* rx.recv()) parse(c);
  */
-export function unbounded<T extends {} | null>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
+export function unbounded<T>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
   const chan = new UChan<T>();
   return [new UnboundedSender(chan), new UnboundedReceiver(chan)];
 }

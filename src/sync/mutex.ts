@@ -11,7 +11,7 @@
  * for it must suspend the task, not spin.
  */
 import { AsyncFnFuture } from "../future/async-fn.js";
-import { type Future, FutureBase } from "../future/future.js";
+import { type Future, FutureBase, type Suspend } from "../future/future.js";
 import { isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
@@ -202,9 +202,9 @@ export class Mutex<T> {
    * const n = yield* counter.withLock((g) => ++g.value);
    * yield* conn.withLock(function* (g) { yield* g.value.write(frame); });
    */
-  withLock<R>(fn: (guard: MutexGuard<T>) => Generator<unknown, R, unknown>): Future<R>;
+  withLock<R>(fn: (guard: MutexGuard<T>) => Generator<Suspend, R, unknown>): Future<R>;
   withLock<R>(fn: (guard: MutexGuard<T>) => R): Future<R>;
-  withLock<R>(fn: (guard: MutexGuard<T>) => R | Generator<unknown, R, unknown>): Future<R> {
+  withLock<R>(fn: (guard: MutexGuard<T>) => R | Generator<Suspend, R, unknown>): Future<R> {
     if (typeof fn !== "function") {
       throw new TypeError(
         `Mutex.withLock expects a function (guard) => result, or a generator function; got ${describe(fn)}.`,
@@ -234,12 +234,12 @@ export class Mutex<T> {
 
 function* withLockBody<T, R>(
   mutex: Mutex<T>,
-  fn: (guard: MutexGuard<T>) => R | Generator<unknown, R, unknown>,
-): Generator<unknown, R, unknown> {
+  fn: (guard: MutexGuard<T>) => R | Generator<Suspend, R, unknown>,
+): Generator<Suspend, R, unknown> {
   const guard = yield* mutex.lock();
   try {
     const out = fn(guard);
-    if (isGenerator(out)) return yield* new AsyncFnFuture<R>(out as Generator<unknown, R, unknown>);
+    if (isGenerator(out)) return yield* new AsyncFnFuture<R>(out as Generator<Suspend, R, unknown>);
     return out as R;
   } finally {
     guard.release();

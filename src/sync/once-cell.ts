@@ -9,7 +9,7 @@
  * failed or abandoned initialization never leaves the cell stuck.
  */
 import { AsyncFnFuture } from "../future/async-fn.js";
-import { type Future, FutureBase, isFuture } from "../future/future.js";
+import { type Future, FutureBase, isFuture, type Suspend } from "../future/future.js";
 import { isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { Ready } from "../future/ready.js";
@@ -136,7 +136,7 @@ export class OnceCell<T> {
    *   return yield* connect(url);
    * });
    */
-  getOrInit(init: () => T | Future<T> | Generator<unknown, T, unknown>): Future<T> {
+  getOrInit(init: () => T | Future<T> | Generator<Suspend, T, unknown>): Future<T> {
     if (typeof init !== "function") {
       throw new TypeError(
         `OnceCell.getOrInit expects an initializer function, e.g. function* () { return yield* connect(); }; got ${describe(init)}.`,
@@ -187,8 +187,8 @@ export class OnceCell<T> {
 
 function* getOrInitBody<T>(
   cell: OnceCell<T>,
-  init: () => T | Future<T> | Generator<unknown, T, unknown>,
-): Generator<unknown, T, unknown> {
+  init: () => T | Future<T> | Generator<Suspend, T, unknown>,
+): Generator<Suspend, T, unknown> {
   for (;;) {
     if (cell.state === SET) return cell.get() as T;
     if (cell.state === EMPTY) {
@@ -197,7 +197,7 @@ function* getOrInitBody<T>(
       try {
         const out = init();
         let value: T;
-        if (isGenerator(out)) value = yield* new AsyncFnFuture<T>(out as Generator<unknown, T, unknown>);
+        if (isGenerator(out)) value = yield* new AsyncFnFuture<T>(out as Generator<Suspend, T, unknown>);
         else if (isFuture(out)) value = yield* out as Future<T>;
         else value = out as T;
         cell.store(value);
@@ -212,7 +212,7 @@ function* getOrInitBody<T>(
   }
 }
 
-function* waitBody<T>(cell: OnceCell<T>): Generator<unknown, T, unknown> {
+function* waitBody<T>(cell: OnceCell<T>): Generator<Suspend, T, unknown> {
   yield* cell.waitFor(true);
   return cell.get() as T;
 }

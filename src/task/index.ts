@@ -3,11 +3,13 @@
  *
  * @module
  */
+export { END, type End } from "../future/end.js";
 export type { BlockingPoolMetrics } from "./blocking/metrics.js";
 export {
   type BlockingFunctionTarget,
   type BlockingModuleTarget,
   type BlockingOptions,
+  type BlockingTransferable,
   spawnBlocking,
 } from "./blocking/spawn-blocking.js";
 export { CancellationToken, RunUntilCancelled, WaitForCancellation } from "./cancellation-token.js";

@@ -14,6 +14,7 @@
  */
 import { Child, DONE, ReadyQueue, reportDropped } from "../future/child-waker.js";
 import { outsideRuntime } from "../future/current.js";
+import { END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
@@ -51,7 +52,7 @@ function reportUnjoined(task: Task<unknown>): void {
 /**
  * A set of tasks spawned on the current runtime, awaited in completion order. `joinNext()` gives
  * the output of the next task to finish (throwing its `JoinError` if it failed or was aborted), or
- * `undefined` when the set is empty.
+ * `END` when the set is empty (a symbol, so a `JoinSet<void>` loop joins every task).
  *
  * Use it when you need real tasks (work that must keep running while the owner awaits something
  * else, or parallel CPU slices between awaits) but want them owned: `abortAll()`, `shutdown()`, and
@@ -70,7 +71,7 @@ function reportUnjoined(task: Task<unknown>): void {
  *   using set = new JoinSet<Page>();
  *   for (const url of urls) set.spawn(fetchPage(url));
  *   const pages: Page[] = [];
- *   for (let p = yield* set.joinNext(); p !== undefined; p = yield* set.joinNext()) pages.push(p);
+ *   for (let p = yield* set.joinNext(); p !== END; p = yield* set.joinNext()) pages.push(p);
  *   return pages;
  * }
  */
@@ -105,8 +106,8 @@ export class JoinSet<T> {
   }
 
   /**
-   * A future of the output of the next task to finish, in completion order; `undefined` when the
-   * set is empty. Throws the task's `JoinError` when it failed or was aborted; the task leaves the
+   * A future of the output of the next task to finish, in completion order; `END` when the set is
+   * empty (never a task's output, so this works for `JoinSet<void>` and `JoinSet<T | undefined>`). Throws the task's `JoinError` when it failed or was aborted; the task leaves the
    * set either way, so a loop may catch and continue. Cancel-safe: dropping the future loses no
    * result. One awaiter at a time.
    *
@@ -114,7 +115,7 @@ export class JoinSet<T> {
    * for (;;) {
    *   try {
    *     const v = yield* set.joinNext();
-   *     if (v === undefined) break;
+   *     if (v === END) break;
    *     use(v);
    *   } catch (e) {
    *     if (!(e instanceof JoinError)) throw e;
@@ -191,24 +192,24 @@ export class JoinSet<T> {
 }
 
 /**
- * The future returned by `JoinSet.joinNext()`: the next finished task's output (`undefined` when
- * the set is empty); throws the task's `JoinError` if it failed or was aborted.
+ * The future returned by `JoinSet.joinNext()`: the next finished task's output (`END` when the
+ * set is empty); throws the task's `JoinError` if it failed or was aborted.
  *
  * Cost: O(1) per poll; no allocation beyond the future.
  *
  * @example
  * const next: JoinNext<number> = set.joinNext();
  */
-export class JoinNext<T> extends FutureBase<T | undefined> {
+export class JoinNext<T> extends FutureBase<T | End> {
   constructor(private readonly set: JoinSet<T>) {
     super();
   }
 
-  poll(cx: Context): Poll<T | undefined> {
+  poll(cx: Context): Poll<T | End> {
     const set = this.set;
     set.q.waker = cx.waker;
     const task = set.popFinished();
-    if (task === null) return set.size === 0 ? undefined : PENDING;
+    if (task === null) return set.size === 0 ? END : PENDING;
     if (task.outcome === OK) return task.result as T;
     throw task.joinError();
   }

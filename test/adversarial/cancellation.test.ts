@@ -10,7 +10,7 @@
  * or in any generator that called it.
  */
 import { describe, expect, it } from "vitest";
-import { asyncFn, pending, select, tryJoin } from "../../src/future/index.js";
+import { asyncFn, pending, type Suspend, select, tryJoin } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { Semaphore } from "../../src/sync/index.js";
 import { type JoinError, spawn, yieldNow } from "../../src/task/index.js";
@@ -18,7 +18,7 @@ import { Elapsed, sleep, timeout } from "../../src/time/index.js";
 import { expectQuiet } from "./helpers.js";
 
 /** Waits forever; its `finally` (entered by the cancellation) awaits before it ends. */
-function* helperWithAsyncFinally(log: string[]): Generator<unknown, void> {
+function* helperWithAsyncFinally(log: string[]): Generator<Suspend, void> {
   try {
     yield* pending();
   } finally {
@@ -34,7 +34,7 @@ const call = (via: Via, log: string[]) =>
   via === "async fn" ? asyncHelper(log) : helperWithAsyncFinally(log);
 
 /** A caller whose code after the helper call must never run once the helper was cancelled. */
-function* caller(via: Via, log: string[]): Generator<unknown, string> {
+function* caller(via: Via, log: string[]): Generator<Suspend, string> {
   yield* call(via, log);
   log.push("AFTER the cancelled call");
   yield* sleep(5);
@@ -169,7 +169,7 @@ describe.each(["async fn", "plain generator"] as const)("a helper called as %s",
 });
 
 describe("cancellation through nested async fns", () => {
-  const level = asyncFn(function* (depth: number, log: string[]): Generator<unknown, void> {
+  const level = asyncFn(function* (depth: number, log: string[]): Generator<Suspend, void> {
     try {
       if (depth === 0) yield* pending();
       else yield* level(depth - 1, log);

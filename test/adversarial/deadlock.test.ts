@@ -9,7 +9,7 @@ import { execFile, spawn as spawnProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { asyncFn, type Future, pending } from "../../src/future/index.js";
+import { asyncFn, type Future, pending, type Suspend } from "../../src/future/index.js";
 import type { StallReport } from "../../src/runtime/deadlock.js";
 import { DeadlockError, Runtime, run } from "../../src/runtime/index.js";
 import { Barrier, Mutex, mpsc } from "../../src/sync/index.js";
@@ -30,8 +30,8 @@ describe("true deadlocks among many tasks", () => {
       const rxLock = new Mutex(0);
 
       const guarded = asyncFn(function* (
-        what: () => Generator<unknown, void> | Future<unknown>,
-      ): Generator<unknown, void> {
+        what: () => Generator<Suspend, void> | Future<unknown>,
+      ): Generator<Suspend, void> {
         using _r = disposals.acquire();
         const id = ledger.enter();
         try {

@@ -14,6 +14,7 @@ import {
   type Poll,
   pending,
   ready,
+  type Suspend,
   select,
   tryJoin,
   type Waker,
@@ -302,7 +303,7 @@ describe("a future that returns PENDING without storing the waker", () => {
   it("is reported as a deadlock naming it and every task; every finally and dispose runs", async () => {
     const ledger = new FinallyLedger();
     const disposals = new DisposeLedger();
-    function* holder(depth: number): Generator<unknown, void> {
+    function* holder(depth: number): Generator<Suspend, void> {
       using _r = disposals.acquire();
       const id = ledger.enter();
       try {
@@ -614,7 +615,7 @@ describe("a future polled again after it returned ready", () => {
   }
 });
 
-function* asyncReadyBody(): Generator<unknown, number> {
+function* asyncReadyBody(): Generator<Suspend, number> {
   return 1;
 }
 const asyncReady = asyncFn(asyncReadyBody);

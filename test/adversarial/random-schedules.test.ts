@@ -20,7 +20,16 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { asyncFn, type Future, join, select, tryJoin } from "../../src/future/index.js";
+import {
+  asyncFn,
+  EMPTY,
+  END,
+  type Future,
+  join,
+  type Suspend,
+  select,
+  tryJoin,
+} from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
 import { Mutex, mpsc, RwLock, Semaphore, watch } from "../../src/sync/index.js";
 import {
@@ -226,7 +235,7 @@ async function execute(
   });
 
   /** Await `fut` with a limit; false when it elapsed. */
-  function* within<T>(ms: number, fut: Generator<unknown, T> | Future<T>) {
+  function* within<T>(ms: number, fut: Generator<Suspend, T> | Future<T>) {
     try {
       return { ok: true as const, value: yield* timeout(ms, fut) };
     } catch (e) {
@@ -235,14 +244,14 @@ async function execute(
     }
   }
 
-  function* execBody(steps: Step[], ctx: Ctx): Generator<unknown, void> {
+  function* execBody(steps: Step[], ctx: Ctx): Generator<Suspend, void> {
     for (const s of steps) {
       if (ctx.dead) violations.push(`c${ctx.id} ran a step after it was cancelled`);
       yield* step(s, ctx);
     }
   }
 
-  function* stepBody(s: Step, ctx: Ctx): Generator<unknown, void> {
+  function* stepBody(s: Step, ctx: Ctx): Generator<Suspend, void> {
     switch (s.k) {
       case "sleep":
         yield* sleep(s.ms);
@@ -281,10 +290,10 @@ async function execute(
         let got: Msg | undefined;
         if (s.sel) {
           const r = yield* select({ m: rx.recv(), t: sleep(s.wait) });
-          if (r.key === "m") got = r.value;
+          if (r.key === "m" && r.value !== END) got = r.value;
         } else {
           const r = yield* within(s.wait, rx.recv());
-          if (r.ok) got = r.value;
+          if (r.ok && r.value !== END) got = r.value;
         }
         if (got !== undefined) received.push(got);
         note(ctx, got === undefined ? "recv timed out" : `recv ${got.id}`);
@@ -451,7 +460,7 @@ async function execute(
     }
   }
 
-  function* taskBodyGen(steps: Step[], ctx: Ctx): Generator<unknown, void> {
+  function* taskBodyGen(steps: Step[], ctx: Ctx): Generator<Suspend, void> {
     using _task = disposals.acquire();
     try {
       yield* exec(steps, ctx);
@@ -466,14 +475,14 @@ async function execute(
 
   // Helpers as async fns (each its own frame on the task's trampoline), or as plain generators
   // delegated to with V8's native `yield*` (see cancellation.test.ts for why that differs).
-  const wrap = <A extends unknown[]>(body: (...args: A) => Generator<unknown, void>) =>
+  const wrap = <A extends unknown[]>(body: (...args: A) => Generator<Suspend, void>) =>
     helpers === "asyncFn" ? asyncFn(body) : body;
   const exec = wrap(execBody);
   const step = wrap(stepBody);
   const taskBody = wrap(taskBodyGen);
 
   /** Await a task; a cancellation or a planned failure is fine, anything else is recorded. */
-  function* awaitTask(h: JoinHandle<unknown>, child: Ctx): Generator<unknown, void> {
+  function* awaitTask(h: JoinHandle<unknown>, child: Ctx): Generator<Suspend, void> {
     let settled = false;
     try {
       yield* h;
@@ -526,8 +535,8 @@ async function execute(
   expect(mutex.isLocked()).toBe(false);
   expect(brxLock.isLocked() || urxLock.isLocked()).toBe(false);
   expect(sem.availablePermits).toBe(program.permits);
-  for (let m = brx.tryRecv(); m !== undefined; m = brx.tryRecv()) received.push(m);
-  for (let m = urx.tryRecv(); m !== undefined; m = urx.tryRecv()) received.push(m);
+  for (let m = brx.tryRecv(); m !== EMPTY && m !== END; m = brx.tryRecv()) received.push(m);
+  for (let m = urx.tryRecv(); m !== EMPTY && m !== END; m = urx.tryRecv()) received.push(m);
   const ids = received.map((m) => m.id);
   expect(new Set(ids).size).toBe(ids.length); // nothing duplicated
   expect(new Set(ids)).toEqual(sentOk); // nothing lost, nothing unsent delivered

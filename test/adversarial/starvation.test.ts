@@ -11,6 +11,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Context,
+  END,
   FutureBase,
   fromPromise,
   join,
@@ -18,6 +19,7 @@ import {
   type Poll,
   pollFn,
   ready,
+  type Suspend,
   select,
 } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
@@ -29,7 +31,7 @@ const CAP = 2_000_000;
 
 /** Runs `loop` (which must check `flags.stop`) next to a Node timer, a pollux timer and a yielder. */
 async function starves(
-  loop: (flags: { stop: boolean }) => Generator<unknown, number, unknown>,
+  loop: (flags: { stop: boolean }) => Generator<Suspend, number, unknown>,
 ): Promise<{ iterations: number; nodeTimer: boolean; polluxTimer: boolean; yielder: boolean }> {
   const rt = new Runtime();
   const flags = { stop: false };
@@ -59,18 +61,18 @@ async function starves(
   return { iterations: out, ...seen };
 }
 
-function* counted(flags: { stop: boolean }, step: () => Generator<unknown, void, unknown>) {
+function* counted(flags: { stop: boolean }, step: () => Generator<Suspend, void, unknown>) {
   let i = 0;
   for (; i < CAP && !flags.stop; i++) yield* step();
   return i;
 }
 
-const cases: Record<string, (flags: { stop: boolean }) => Generator<unknown, number, unknown>> = {
+const cases: Record<string, (flags: { stop: boolean }) => Generator<Suspend, number, unknown>> = {
   "unbounded channel never empty"(flags) {
     const [tx, rx] = mpsc.unbounded<number>();
     tx.send(0);
     return counted(flags, function* () {
-      tx.send((yield* rx.recv())!);
+      tx.send((yield* rx.recv()) as number);
     });
   },
   "bounded channel send + recv"(flags) {
@@ -212,7 +214,7 @@ describe("a task looping over always-ready resources", () => {
             const [tx, rx] = mpsc.unbounded<number>();
             tx.send(0);
             while (fired < 5 && counts[k]! < CAP) {
-              tx.send((yield* rx.recv())!);
+              tx.send((yield* rx.recv()) as number);
               counts[k]!++;
             }
           }),
@@ -248,14 +250,14 @@ describe("ping-pong through the LIFO slot", () => {
         while (!done()) {
           const v = yield* atA.recv();
           volleys++;
-          toB.send(v! + 1);
+          toB.send((v as number) + 1);
         }
         toB.send(-1);
       });
       const b = spawn(function* () {
         for (;;) {
           const v = yield* atB.recv();
-          if (v === -1 || v === undefined) return;
+          if (v === -1 || v === END) return;
           toA.send(v + 1);
         }
       });

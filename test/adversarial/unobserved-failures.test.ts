@@ -5,6 +5,7 @@
  * delivered to an awaiter or reported, exactly once, and never both.
  */
 import { describe, expect, it } from "vitest";
+import type { Suspend } from "../../src/future/index.js";
 import { run } from "../../src/runtime/index.js";
 import { type JoinError, type JoinHandle, spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
@@ -95,7 +96,7 @@ describe("failures nobody awaits", () => {
           yield* sleep(10);
           return 1;
         });
-        const b = spawn(function* (): Generator<unknown, number> {
+        const b = spawn(function* (): Generator<Suspend, number> {
           yield* sleep(1);
           throw new Error("b failed");
         });

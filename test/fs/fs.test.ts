@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { PathOp } from "../../src/fs/index.js";
 import * as fs from "../../src/fs/index.js";
-import { select } from "../../src/future/index.js";
+import { END, select } from "../../src/future/index.js";
 import { IoError } from "../../src/io/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { yieldNow } from "../../src/task/index.js";
@@ -174,7 +174,8 @@ describe("readDir", () => {
     const rt = new Runtime();
     await rt.run(function* () {
       using rd = fs.readDir(dir);
-      const first = (yield* rd.next())!;
+      const first = yield* rd.next();
+      if (first === END) throw new Error("empty dir");
       expect((yield* first.metadata()).len).toBeGreaterThanOrEqual(0);
       for (let i = 0; i < 100; i++) yield* select.biased({ now: yieldNow(), next: rd.next() });
     });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as fs from "../../src/fs/index.js";
 import { File } from "../../src/fs/index.js";
-import { select } from "../../src/future/index.js";
+import { END, select } from "../../src/future/index.js";
 import { Command } from "../../src/process/index.js";
 import { run } from "../../src/runtime/index.js";
 import { signal } from "../../src/signal/index.js";
@@ -22,7 +22,7 @@ describe("guide-fs-process-signal examples", () => {
       expect(text).toBe("hello\n");
 
       using entries = fs.readDir(join(root, "out/logs"));
-      for (let e = yield* entries.next(); e !== undefined; e = yield* entries.next()) {
+      for (let e = yield* entries.next(); e !== END; e = yield* entries.next()) {
         seen.push(`${e.name} ${e.fileType} ${(yield* e.metadata()).len}`);
       }
 

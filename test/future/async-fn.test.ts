@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asyncFn, type Future, ready } from "../../src/future/index.js";
+import { asyncFn, type Future, ready, type Suspend } from "../../src/future/index.js";
 import { run } from "../../src/runtime/index.js";
 import { JoinError, spawn, yieldNow } from "../../src/task/index.js";
 import { Trigger } from "../helpers.js";
@@ -12,7 +12,7 @@ const fail = asyncFn(function* (message: string) {
 const nest = asyncFn(function* (
   depth: number,
   leaf: () => Future<number>,
-): Generator<unknown, number, unknown> {
+): Generator<Suspend, number, unknown> {
   if (depth === 0) return yield* leaf();
   return yield* nest(depth - 1, leaf);
 });
@@ -108,7 +108,7 @@ describe("frame stack (trampolining)", () => {
   });
 
   it("plain `yield* generator()` delegation also works (at V8's cost)", async () => {
-    function* child(): Generator<unknown, number, unknown> {
+    function* child(): Generator<Suspend, number, unknown> {
       yield* yieldNow();
       return 3;
     }

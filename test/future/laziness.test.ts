@@ -9,7 +9,7 @@ import {
 } from "../../src/future/index.js";
 import { PENDING } from "../../src/future/poll.js";
 import { Runtime, run } from "../../src/runtime/index.js";
-import { spawn } from "../../src/task/index.js";
+import { type JoinError, spawn } from "../../src/task/index.js";
 import { Trigger } from "../helpers.js";
 
 describe("laziness", () => {
@@ -118,6 +118,7 @@ describe("bad input", () => {
 
   it("yielding a promise without fromPromise is a clear error", async () => {
     await expect(
+      // @ts-expect-error a bare `yield` does not type-check: this test checks the run-time guard
       run(function* () {
         yield Promise.resolve(1);
       }),
@@ -125,6 +126,7 @@ describe("bad input", () => {
   });
 
   it("`yield fut` without the star is a clear error, catchable in the generator", async () => {
+    // @ts-expect-error a bare `yield` does not type-check: this test checks the run-time guard
     const out = await run(function* () {
       try {
         yield ready(1);
@@ -134,6 +136,53 @@ describe("bad input", () => {
       return "no error";
     });
     expect(out).toMatch(/with `yield`; await it with `yield\*`/);
+  });
+
+  it("the run-time error of a bare `yield` names the task (id and name) and the async fn", async () => {
+    function* fetchPage(url: string) {
+      yield* ready(url);
+      yield ready(2); // the forgotten star
+      return url;
+    }
+    const rt = new Runtime();
+    const message = rt.run(function* () {
+      // @ts-expect-error fetchPage's yield type is Ready<number>, not Suspend
+      const h = spawn(fetchPage("/a"), { name: "crawler" });
+      try {
+        yield* h;
+      } catch (e) {
+        return {
+          id: h.id,
+          message:
+            (e as JoinError).cause instanceof Error ? ((e as JoinError).cause as Error).message : String(e),
+        };
+      }
+      return { id: h.id, message: "no error" };
+    });
+    const { id, message: m } = await message;
+    expect(m).toContain(`task #${id} "crawler"`);
+    expect(m).toContain("async fn fetchPage");
+    expect(m).toMatch(/yielded a future \(Ready\) with `yield`; await it with `yield\*`/);
+  });
+
+  it("names an anonymous async fn by the head of its source, even when it ran nested", async () => {
+    const anon = asyncFn(
+      // @ts-expect-error a bare yield of a value
+      function* (n: number) {
+        yield n;
+        return n;
+      },
+    );
+    const out = await run(function* () {
+      try {
+        yield* anon(7);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    });
+    expect(out).toMatch(/anonymous async fn `function\s*\*\s*\(n\)/);
+    expect(out).toMatch(/in task #\d+ "main" yielded 7 with `yield`/);
   });
 
   it("polling a finished async fn future again is a clear error", async () => {

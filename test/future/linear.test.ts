@@ -2,7 +2,7 @@
 // coop budget is spent they stop walking their ready list instead of visiting every woken child
 // (each of which would fail its own budget check and queue itself again: O(n²) overall).
 import { describe, expect, it } from "vitest";
-import { joinAll, tryJoinAll } from "../../src/future/index.js";
+import { END, joinAll, type Suspend, tryJoinAll } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
 import { FuturesUnordered, fromIterable, merge } from "../../src/stream/index.js";
 import { sleep } from "../../src/time/index.js";
@@ -14,7 +14,7 @@ function delays(): number[] {
   return Array.from({ length: N }, (_, i) => 1 + (i % 2));
 }
 
-async function budgetYieldsOf(main: () => Generator<unknown, unknown, unknown>): Promise<number> {
+async function budgetYieldsOf(main: () => Generator<Suspend, unknown, unknown>): Promise<number> {
   const rt = new Runtime({ clock: "paused" });
   await rt.run(main);
   const { budgetYields } = rt.metrics();
@@ -66,11 +66,11 @@ describe("combinators stay linear when the coop budget runs out", () => {
             .map(() => 1),
         );
       const all = merge(...streams);
-      while ((yield* all.next()) !== undefined) merged++;
+      while ((yield* all.next()) !== END) merged++;
       const each = fromIterable(delays().map((d) => sleep(d)))
         .bufferUnordered(N)
         .map(() => 1);
-      while ((yield* each.next()) !== undefined) unordered++;
+      while ((yield* each.next()) !== END) unordered++;
     });
     expect([merged, unordered]).toEqual([5_000, N]);
     expect(n).toBeLessThan(LINEAR_BOUND);

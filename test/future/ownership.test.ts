@@ -1,6 +1,6 @@
 // A future has one owner (it keeps one waker): what pollux rejects, and what it documents.
 import { describe, expect, it } from "vitest";
-import { asyncFn, join, race, select, tryJoin } from "../../src/future/index.js";
+import { asyncFn, join, race, type Suspend, select, tryJoin } from "../../src/future/index.js";
 import { run } from "../../src/runtime/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
 import { sleep, timeout } from "../../src/time/index.js";
@@ -43,14 +43,14 @@ describe("one owner per future", () => {
   });
 
   it("deep recursion that completes synchronously works to a few thousand levels", async () => {
-    const depth = asyncFn(function* (n: number): Generator<unknown, number> {
+    const depth = asyncFn(function* (n: number): Generator<Suspend, number> {
       return n === 0 ? 0 : 1 + (yield* depth(n - 1));
     });
     expect(await run(depth(1_000))).toBe(1_000);
   });
 
   it("deeper recursion works when levels yield now and then (the documented remedy)", async () => {
-    const depth = asyncFn(function* (n: number): Generator<unknown, number> {
+    const depth = asyncFn(function* (n: number): Generator<Suspend, number> {
       if (n % 500 === 0) yield* yieldNow();
       return n === 0 ? 0 : 1 + (yield* depth(n - 1));
     });

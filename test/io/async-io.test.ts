@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Context, type Future, type Poll, select } from "../../src/future/index.js";
+import { type Context, type Future, type Poll, type Suspend, select } from "../../src/future/index.js";
 import {
   AsyncReadBase,
   type AsyncWrite,
@@ -18,7 +18,7 @@ import { spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 import { dec, enc, Sink, Source } from "./helpers.js";
 
-function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
+function* caught(f: Future<unknown>): Generator<Suspend, unknown, unknown> {
   try {
     yield* f;
   } catch (e) {

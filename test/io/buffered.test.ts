@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Future, select } from "../../src/future/index.js";
+import { END, type Future, type Suspend, select } from "../../src/future/index.js";
 import { BufReader, BufWriter, duplex, FrameTooLong, IoError } from "../../src/io/index.js";
 import { run } from "../../src/runtime/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 import { enc, firstDiff, pattern, Sink, Source } from "./helpers.js";
 
-function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
+function* caught(f: Future<unknown>): Generator<Suspend, unknown, unknown> {
   try {
     yield* f;
   } catch (e) {
@@ -21,15 +21,15 @@ function bytewise(text: string | Uint8Array): Source {
 }
 
 describe("BufReader", () => {
-  it("readLine strips \\n and \\r\\n, returns a last unterminated line, then null", async () => {
+  it("readLine strips \\n and \\r\\n, returns a last unterminated line, then END", async () => {
     await run(function* () {
       const r = new BufReader(new Source("one\r\ntwo\n", "\nthr", "ee").end());
       expect(yield* r.readLine()).toBe("one");
       expect(yield* r.readLine()).toBe("two");
       expect(yield* r.readLine()).toBe("");
       expect(yield* r.readLine()).toBe("three");
-      expect(yield* r.readLine()).toBe(null);
-      expect(yield* r.readLine()).toBe(null);
+      expect(yield* r.readLine()).toBe(END);
+      expect(yield* r.readLine()).toBe(END);
     });
   });
 
@@ -53,7 +53,7 @@ describe("BufReader", () => {
       expect((e as FrameTooLong).limit).toBe(10);
       expect((e as IoError).kind).toBe("InvalidData");
       expect(yield* r.readLine({ maxLength: 10 })).toBe("next");
-      expect(yield* r.readLine()).toBe(null);
+      expect(yield* r.readLine()).toBe(END);
       // exactly maxLength is fine
       const r2 = new BufReader(new Source("abcde\nabcdef\n").end());
       expect(yield* r2.readLine({ maxLength: 5 })).toBe("abcde");
@@ -91,7 +91,7 @@ describe("BufReader", () => {
             timeouts++;
             continue;
           }
-          if (s.value === null) break;
+          if (s.value === END) break;
           got.push(s.value);
         }
         expect(got).toEqual(["hello world", "second line"]);
@@ -107,7 +107,7 @@ describe("BufReader", () => {
       const r = new BufReader(new Source(`${long}\nend`).end(), 3);
       expect(yield* r.readLine()).toBe(long);
       expect(yield* r.readLine()).toBe("end");
-      expect(yield* r.readLine()).toBe(null);
+      expect(yield* r.readLine()).toBe(END);
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Future, select } from "../../src/future/index.js";
+import { END, type Future, type Suspend, select } from "../../src/future/index.js";
 import {
   BytesBuf,
   type Decoder,
@@ -18,7 +18,7 @@ import { spawn } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 import { dec, enc, firstDiff, pattern, Source } from "./helpers.js";
 
-function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
+function* caught(f: Future<unknown>): Generator<Suspend, unknown, unknown> {
   try {
     yield* f;
   } catch (e) {
@@ -69,7 +69,7 @@ describe("LinesCodec over FramedRead", () => {
       const e = yield* caught(frames.next());
       expect(e).toBeInstanceOf(FrameTooLong);
       expect((e as FrameTooLong).limit).toBe(16);
-      expect(yield* frames.next()).toBe(undefined); // the stream ended
+      expect(yield* frames.next()).toBe(END); // the stream ended
       const out = new FramedWrite(wr, new LinesCodec());
       yield* out.send("ERR line too long");
       yield* out.close();
@@ -109,7 +109,7 @@ describe("LinesCodec over FramedRead", () => {
             ticks++;
             continue;
           }
-          if (r.value === undefined) break;
+          if (r.value === END) break;
           got.push(r.value);
         }
         expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `msg ${i}`));

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Future, select } from "../../src/future/index.js";
+import { type Future, type Suspend, select } from "../../src/future/index.js";
 import { copy, copyBidirectional, duplex, IoError, split } from "../../src/io/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 import { dec, enc, firstDiff, pattern, Source } from "./helpers.js";
 
-function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
+function* caught(f: Future<unknown>): Generator<Suspend, unknown, unknown> {
   try {
     yield* f;
   } catch (e) {

@@ -1,6 +1,6 @@
 /** The examples of docs/guide-io.md, run as written (imports adjusted to the source tree). */
 import { describe, expect, it } from "vitest";
-import { type Context, PENDING, type Poll, select } from "../../src/future/index.js";
+import { type Context, END, PENDING, type Poll, select } from "../../src/future/index.js";
 import {
   AsyncReadBase,
   BufReader,
@@ -53,7 +53,7 @@ describe("guide-io examples", () => {
       spawn(function* () {
         const lines = new BufReader(server).lines({ maxLength: 8192 });
         const out = new FramedWrite(server, new LinesCodec());
-        for (let l = yield* lines.next(); l !== undefined; l = yield* lines.next()) {
+        for (let l = yield* lines.next(); l !== END; l = yield* lines.next()) {
           yield* out.send(l.toUpperCase());
         }
         yield* out.close();

@@ -3,7 +3,7 @@ import * as net from "node:net";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { type Future, fromPromise } from "../../src/future/index.js";
+import { type Future, fromPromise, type Suspend } from "../../src/future/index.js";
 import {
   BufReader,
   copy,
@@ -21,7 +21,7 @@ import { spawn } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 import { dec, enc, firstDiff, pattern, Source } from "./helpers.js";
 
-function* caught(f: Future<unknown>): Generator<unknown, unknown, unknown> {
+function* caught(f: Future<unknown>): Generator<Suspend, unknown, unknown> {
   try {
     yield* f;
   } catch (e) {

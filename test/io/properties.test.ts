@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Context, type Poll, select } from "../../src/future/index.js";
+import { type Context, END, type Poll, select } from "../../src/future/index.js";
 import {
   AsyncReadBase,
   BufReader,
@@ -148,11 +148,11 @@ describe("cancel safety properties", () => {
               if (cancels[i % cancels.length]) {
                 const s = yield* select.biased({ l: r.readLine(), y: yieldNow() });
                 if (s.key === "y") continue;
-                if (s.value === null) break;
+                if (s.value === END) break;
                 got.push(s.value);
               } else {
                 const l = yield* r.readLine();
-                if (l === null) break;
+                if (l === END) break;
                 got.push(l);
               }
             }
@@ -167,8 +167,8 @@ describe("cancel safety properties", () => {
                 ? yield* select.biased({ l: frames.next(), y: yieldNow() })
                 : { key: "l" as const, value: yield* frames.next() };
               if (s.key === "y") continue;
-              if (s.value === undefined) break;
-              got2.push(s.value);
+              if (s.value === END) break;
+              got2.push(s.value as string);
             }
             expect(got2).toEqual(lines);
           });

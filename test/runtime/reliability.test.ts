@@ -3,7 +3,7 @@
 import { stat } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fromPromise, PENDING, pending, select } from "../../src/future/index.js";
+import { fromPromise, PENDING, pending, type Suspend, select } from "../../src/future/index.js";
 import type { StallReport } from "../../src/runtime/deadlock.js";
 import { DeadlockError, Runtime, run, toPromise } from "../../src/runtime/index.js";
 import { mpsc, Semaphore } from "../../src/sync/index.js";
@@ -338,7 +338,7 @@ describe("6. a handled failure is not reported as unobserved", () => {
     let held: JoinHandle<never> | null = null;
     await run(
       function* () {
-        const h = spawn(function* (): Generator<unknown, never> {
+        const h = spawn(function* (): Generator<Suspend, never> {
           yield* sleep(5);
           throw new Error("nobody looked");
         });
@@ -381,7 +381,7 @@ describe("7. beforeExit listeners", () => {
 });
 
 describe("8. any value thrown by a cancellation finally is reported", () => {
-  function* throwsUndefinedOnCancel(): Generator<unknown, void> {
+  function* throwsUndefinedOnCancel(): Generator<Suspend, void> {
     try {
       yield* pending();
     } finally {

@@ -1,7 +1,7 @@
 import { spawn as spawnProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { select } from "../../src/future/index.js";
+import { END, select } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { ctrlC, signal } from "../../src/signal/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
@@ -53,7 +53,7 @@ describe("signal()", () => {
     expect(process.listenerCount("SIGUSR2")).toBe(0);
   });
 
-  it("recv() yields undefined once the listener is closed, waking a waiter", async () => {
+  it("recv() yields END once the listener is closed, waking a waiter", async () => {
     const out = await run(function* () {
       const usr = signal("SIGUSR2");
       const h = spawn(usr.recv());
@@ -61,7 +61,7 @@ describe("signal()", () => {
       usr.close();
       return yield* h;
     });
-    expect(out).toBeUndefined();
+    expect(out).toBe(END);
   });
 
   it("is a stream: map/take work on it", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { asyncFn, type Output, pending, ready } from "../../src/future/index.js";
+import { asyncFn, END, type End, type Output, pending, ready } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { FuturesUnordered } from "../../src/stream/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
@@ -11,22 +11,36 @@ const afterYields = asyncFn(function* <T>(value: T, yields: number) {
 });
 
 describe("FuturesUnordered", () => {
-  it("yields outputs in completion order, then undefined when empty", async () => {
+  it("yields outputs in completion order, then END when empty", async () => {
     const out = await run(function* () {
       const fu = new FuturesUnordered<string>([afterYields("c", 3), afterYields("a", 1)]);
       fu.push(afterYields("b", 2));
       expect(fu.size).toBe(3);
-      const got: (string | undefined)[] = [];
+      const got: (string | End)[] = [];
       for (let i = 0; i < 4; i++) got.push(yield* fu.next());
       expect(fu.isEmpty()).toBe(true);
       return got;
     });
-    expect(out).toEqual(["a", "b", "c", undefined]);
+    expect(out).toEqual(["a", "b", "c", END]);
   });
 
-  it("next() is typed T | undefined", () => {
+  it("next() is typed T | End", () => {
     const fu = new FuturesUnordered<number>();
-    expectTypeOf<Output<ReturnType<typeof fu.next>>>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Output<ReturnType<typeof fu.next>>>().toEqualTypeOf<number | End>();
+  });
+
+  it("a FuturesUnordered<void> loop yields every output (undefined is an output, not the end)", async () => {
+    const out = await run(function* () {
+      const fu = new FuturesUnordered<void>([
+        ready(undefined),
+        afterYields(undefined, 2),
+        afterYields(undefined, 1),
+      ]);
+      let n = 0;
+      for (let v = yield* fu.next(); v !== END; v = yield* fu.next()) n++;
+      return n;
+    });
+    expect(out).toBe(3);
   });
 
   it("is lazy: pushed futures are first polled by next()", async () => {
@@ -49,7 +63,7 @@ describe("FuturesUnordered", () => {
     const out = await run(function* () {
       const consumer = spawn(function* () {
         const got: number[] = [];
-        for (let v = yield* fu.next(); v !== undefined; v = yield* fu.next()) got.push(v);
+        for (let v = yield* fu.next(); v !== END; v = yield* fu.next()) got.push(v);
         return got;
       });
       yield* yieldNow(); // consumer waits on the gate
@@ -95,7 +109,7 @@ describe("FuturesUnordered", () => {
       }
       return [(error as Error).message, yield* fu.next(), yield* fu.next()];
     });
-    expect(out).toEqual(["boom", 2, undefined]);
+    expect(out).toEqual(["boom", 2, END]);
   });
 
   it("cancel() (or using) cancels the members left, running their finally blocks", async () => {

@@ -70,15 +70,25 @@ describe("streams: sources and adapters", () => {
 
   it("filter with a type guard narrows the item type", () => {
     const s = fromIterable<number | string>([1, "a"]).filter((v): v is string => typeof v === "string");
-    expectTypeOf<Output<ReturnType<typeof s.next>>>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Output<ReturnType<typeof s.next>>>().toEqualTypeOf<string | End>();
   });
 
-  it("next() yields items then undefined, and keeps returning undefined", async () => {
+  it("a stream of undefined items is read to its end: next() resolves END only at the end", async () => {
+    const out = await run(function* () {
+      const s = fromIterable([undefined, 1, undefined]).map((v) => v);
+      const got: (number | undefined)[] = [];
+      for (let v = yield* s.next(); v !== END; v = yield* s.next()) got.push(v);
+      return got;
+    });
+    expect(out).toEqual([undefined, 1, undefined]);
+  });
+
+  it("next() yields items then END, and keeps returning END", async () => {
     const out = await run(function* () {
       const s = fromIterable(["a"]);
       return [yield* s.next(), yield* s.next(), yield* s.next()];
     });
-    expect(out).toEqual(["a", undefined, undefined]);
+    expect(out).toEqual(["a", END, END]);
   });
 
   it("is lazy: nothing is pulled before the first poll", async () => {
@@ -166,7 +176,7 @@ describe("streams: concurrency on the consuming task", () => {
     const s = fromIterable([1])
       .map((n) => afterYields(String(n), 0))
       .buffered(2);
-    expectTypeOf<Output<ReturnType<typeof s.next>>>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Output<ReturnType<typeof s.next>>>().toEqualTypeOf<string | End>();
     // @ts-expect-error a stream of numbers cannot be buffered
     fromIterable([1]).buffered(2);
   });
@@ -186,7 +196,7 @@ describe("streams: concurrency on the consuming task", () => {
       got.push(yield* s.next(), yield* s.next());
       return got;
     });
-    expect(out).toEqual([1, "boom", 3, undefined]);
+    expect(out).toEqual([1, "boom", 3, END]);
   });
 
   it("bufferUnordered(n) yields in completion order with at most n in flight", async () => {
@@ -229,7 +239,7 @@ describe("streams: concurrency on the consuming task", () => {
     const out = await run(merge(fromIterable([1, 2, 3]), fromIterable(["a", "b"])).collect());
     expect(out).toEqual([1, "a", 2, "b", 3]);
     const typed = fromIterable([1]).merge(fromIterable(["x"]));
-    expectTypeOf<Output<ReturnType<typeof typed.next>>>().toEqualTypeOf<number | string | undefined>();
+    expectTypeOf<Output<ReturnType<typeof typed.next>>>().toEqualTypeOf<number | string | End>();
   });
 
   it("merge polls only the streams that were woken", async () => {

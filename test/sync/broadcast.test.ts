@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { EMPTY, END } from "../../src/future/index.js";
 import { run } from "../../src/runtime/index.js";
 import { type BroadcastReceiver, broadcast, Lagged, SendError } from "../../src/sync/index.js";
 import { spawn } from "../../src/task/index.js";
@@ -9,7 +10,7 @@ function* collect<T>(rx: BroadcastReceiver<T>) {
   for (;;) {
     try {
       const v = yield* rx.recv();
-      if (v === undefined) return out;
+      if (v === END) return out;
       out.push(v);
     } catch (e) {
       if (!(e instanceof Lagged)) throw e;
@@ -53,7 +54,7 @@ describe("broadcast", () => {
       expect((caught as Lagged).count).toBe(3);
       expect(yield* rx.recv()).toBe(4);
       expect(rx.tryRecv()).toBe(5);
-      expect(rx.tryRecv()).toBeUndefined();
+      expect(rx.tryRecv()).toBe(EMPTY);
     });
   });
 
@@ -75,7 +76,7 @@ describe("broadcast", () => {
     expect((caught as SendError<string>).value).toBe("b");
   });
 
-  it("recv resolves undefined once every sender is closed and the receiver caught up", async () => {
+  it("recv resolves END once every sender is closed and the receiver caught up", async () => {
     const out = await run(function* () {
       const [tx, rx] = broadcast<number>(4);
       const tx2 = tx.clone();
@@ -109,20 +110,30 @@ describe("broadcast", () => {
       const [tx, rx] = broadcast<number>(4);
       tx.send(1);
       const late = rx.resubscribe();
-      expect(late.tryRecv()).toBeUndefined();
+      expect(late.tryRecv()).toBe(EMPTY);
       const waiting = spawn(late.recv());
       yield* settle(1);
       late.close();
-      expect(yield* waiting).toBeUndefined();
+      expect(yield* waiting).toBe(END);
       expect(() => late.recv()).toThrow(/after close/);
       expect(rx.tryRecv()).toBe(1);
     });
   });
 
-  it("rejects a bad capacity and undefined values", () => {
+  it("rejects a bad capacity", () => {
     expect(() => broadcast(0)).toThrow(/capacity must be an integer from 1.*got 0/);
     expect(() => broadcast(2.5)).toThrow(RangeError);
-    const [tx] = broadcast<number>(1);
-    expect(() => tx.send(undefined as never)).toThrow(/cannot send undefined/);
+  });
+
+  it("carries undefined values; END means every sender closed", async () => {
+    const out = await run(function* () {
+      const [tx, rx] = broadcast<number | undefined>(4);
+      tx.send(undefined);
+      tx.send(2);
+      expect(rx.tryRecv()).toBe(undefined);
+      tx.close();
+      return [yield* rx.recv(), yield* rx.recv(), rx.tryRecv()];
+    });
+    expect(out).toEqual([2, END, END]);
   });
 });

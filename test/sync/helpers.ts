@@ -8,6 +8,7 @@ import {
   FutureBase,
   PENDING,
   type Poll,
+  type Suspend,
   type Waker,
 } from "../../src/future/index.js";
 import { yieldNow } from "../../src/task/index.js";
@@ -66,7 +67,7 @@ export function cancellable<T>(inner: Future<T>, token: Token): Future<Outcome<T
 }
 
 /** Let every other runnable task make progress `n` times. */
-export function* settle(n = 10): Generator<unknown, void, unknown> {
+export function* settle(n = 10): Generator<Suspend, void, unknown> {
   for (let i = 0; i < n; i++) yield* yieldNow();
 }
 

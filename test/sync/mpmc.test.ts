@@ -5,14 +5,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { asyncFn, type Future, type Output, select } from "../../src/future/index.js";
+import { asyncFn, EMPTY, END, type End, type Future, type Output, select } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { mpmc, mpsc, Notify, SendError } from "../../src/sync/index.js";
 import { JoinError, type JoinHandle, scope, spawn, yieldNow } from "../../src/task/index.js";
 import { cancellable, settle, Token } from "./helpers.js";
 
 const worker = asyncFn(function* (name: string, rx: mpmc.Receiver<number>, got: string[]) {
-  for (let v = yield* rx.recv(); v !== undefined; v = yield* rx.recv()) {
+  for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) {
     got.push(`${name}:${v}`);
     yield* yieldNow();
   }
@@ -40,7 +40,7 @@ describe("mpmc", () => {
       const [tx, rx] = mpmc.unbounded<number>();
       const waiter = asyncFn(function* (name: string) {
         const v = yield* rx.recv();
-        order.push(`${name}:${v}`);
+        order.push(`${name}:${String(v)}`);
       });
       const a = spawn(waiter("a"));
       yield* settle(3);
@@ -105,7 +105,7 @@ describe("mpmc", () => {
       }
       expect(() => tx.trySend(4)).toThrow(SendError);
       expect(yield* rx.recv()).toBe(2);
-      expect(yield* rx.recv()).toBe(undefined);
+      expect(yield* rx.recv()).toBe(END);
     });
   });
 
@@ -118,7 +118,7 @@ describe("mpmc", () => {
       const other = new Notify();
       const bystander = spawn(other.notified());
       yield* settle(3);
-      const out: (string | undefined)[] = [rx.tryRecv()]; // "a": the slot is granted to b (woken)
+      const out: unknown[] = [rx.tryRecv()]; // "a": the slot is granted to b (woken)
       const r = spawn(rx.recv()); // queued
       other.notifyOne(); // wakes the bystander, which pushes b behind r in the run queue
       out.push(yield* r); // r waited first, so b handed its value straight to r
@@ -169,11 +169,23 @@ describe("mpmc", () => {
 
   it("types, and bad input named with the fix", () => {
     const [tx, rx] = mpmc.channel<number>(2);
-    expectTypeOf<Output<ReturnType<typeof rx.recv>>>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Output<ReturnType<typeof rx.recv>>>().toEqualTypeOf<number | End>();
     expectTypeOf(tx.send(1)).toMatchTypeOf<Future<void>>();
     expect(() => mpmc.channel(0)).toThrow(/mpmc.channel\(capacity\) must be an integer from 1.*got 0/);
-    const [utx] = mpmc.unbounded<number | null>();
-    expect(() => utx.send(undefined as never)).toThrow(/cannot send undefined/);
+  });
+
+  it("carries undefined like any value; END and EMPTY say closed and empty", async () => {
+    await run(function* () {
+      const [tx, rx] = mpmc.unbounded<number | undefined>();
+      expect(rx.tryRecv()).toBe(EMPTY);
+      tx.send(undefined);
+      tx.send(1);
+      expect(yield* rx.recv()).toBeUndefined();
+      tx.close();
+      expect(rx.tryRecv()).toBe(1);
+      expect(rx.tryRecv()).toBe(END);
+      expect(yield* rx.recv()).toBe(END);
+    });
   });
 });
 
@@ -298,7 +310,7 @@ describe("mpmc under random interleavings", () => {
                     yield* settle(st.pre);
                     const r = yield* maybeCancelled(mine.recv(), st.cancelAfter, tasks, kicks);
                     if (!r.ok) continue;
-                    if (r.value === undefined) return;
+                    if (r.value === END) return;
                     received.push(r.value);
                     kicks.kick(st.kick);
                   }
@@ -319,7 +331,7 @@ describe("mpmc under random interleavings", () => {
               // still in the queue (and a bounded sender must not wait forever for them).
               const sweeper = spawn(function* () {
                 yield* settle(30);
-                for (let v = yield* rx.recv(); v !== undefined; v = yield* rx.recv()) received.push(v);
+                for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) received.push(v);
               });
               yield* joinAll(producers);
               for (const h of handles) h.close();

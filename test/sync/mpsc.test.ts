@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { PENDING } from "../../src/future/index.js";
+import { EMPTY, END, type End, PENDING, type Suspend } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { mpsc, SendError } from "../../src/sync/index.js";
 import { type JoinHandle, spawn, yieldNow } from "../../src/task/index.js";
 import { CountingWaker, cancellable, settle, Token } from "./helpers.js";
 
-function* drain<T>(rx: { recv(): { [Symbol.iterator](): Iterator<unknown, T | undefined> } }) {
+function* drain<T>(rx: { recv(): { [Symbol.iterator](): Iterator<Suspend, T | End> } }) {
   const out: T[] = [];
-  for (let v = yield* rx.recv(); v !== undefined; v = yield* rx.recv()) out.push(v);
+  for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) out.push(v);
   return out;
 }
 
 describe("mpsc.channel", () => {
-  it("delivers messages in order and ends with undefined once every sender is closed and drained", async () => {
+  it("delivers messages in order and ends with END once every sender is closed and drained", async () => {
     const out = await run(function* () {
       const [tx, rx] = mpsc.channel<number>(2);
       const tx2 = tx.clone();
@@ -32,7 +32,7 @@ describe("mpsc.channel", () => {
       received.push(yield* h);
       return received;
     });
-    expect(out).toEqual([0, 1, 2, 3, 4, undefined]);
+    expect(out).toEqual([0, 1, 2, 3, 4, END]);
   });
 
   it("send waits while the channel is full; the buffer never exceeds capacity", async () => {
@@ -139,7 +139,7 @@ describe("mpsc.channel", () => {
       expect(() => tx.trySend("late")).toThrow(SendError);
       expect(tx.isClosed()).toBe(true);
       expect(yield* rx.recv()).toBe("buffered");
-      expect(yield* rx.recv()).toBeUndefined();
+      expect(yield* rx.recv()).toBe(END);
       let caught: unknown;
       try {
         yield* tx.send("after");
@@ -175,11 +175,44 @@ describe("mpsc.channel", () => {
     expect(() => mpsc.channel(Number.POSITIVE_INFINITY)).toThrow(/got Infinity/);
   });
 
-  it("rejects undefined messages and use of a closed handle with errors naming the fix", async () => {
+  it("carries undefined messages: END, not undefined, means closed and drained", async () => {
+    const out = await run(function* () {
+      const [tx, rx] = mpsc.channel<number | undefined>(4);
+      spawn(function* () {
+        yield* tx.send(undefined);
+        yield* tx.send(1);
+        expect(tx.trySend(undefined)).toBe(true);
+        const permit = yield* tx.reserve();
+        permit.send(undefined);
+        tx.close();
+      });
+      const got: (number | undefined)[] = [];
+      for (let m = yield* rx.recv(); m !== END; m = yield* rx.recv()) got.push(m);
+      return [got, rx.tryRecv()];
+    });
+    expect(out).toEqual([[undefined, 1, undefined, undefined], END]);
+  });
+
+  it("tryRecv() tells EMPTY (nothing yet) from END (closed and drained)", async () => {
+    await run(function* () {
+      const [tx, rx] = mpsc.channel<undefined>(1);
+      expect(rx.tryRecv()).toBe(EMPTY);
+      tx.trySend(undefined);
+      tx.close();
+      expect(rx.tryRecv()).toBe(undefined);
+      expect(rx.tryRecv()).toBe(END);
+      const [utx, urx] = mpsc.unbounded<undefined>();
+      expect(urx.tryRecv()).toBe(EMPTY);
+      utx.send(undefined);
+      utx.close();
+      expect(urx.tryRecv()).toBe(undefined);
+      expect(urx.tryRecv()).toBe(END);
+    });
+  });
+
+  it("rejects use of a closed handle with errors naming the fix", async () => {
     await run(function* () {
       const [tx] = mpsc.channel<number | null>(1);
-      expect(() => tx.send(undefined as never)).toThrow(/cannot send undefined.*null/);
-      expect(() => tx.trySend(undefined as never)).toThrow(TypeError);
       const other = tx.clone();
       other.close();
       other.close(); // idempotent
@@ -281,7 +314,7 @@ describe("mpsc cancellation", () => {
       expect(w2.wakes).toBe(1);
       expect(b.poll(w2)).toBeUndefined();
       expect(rx.tryRecv()).toBe("b");
-      expect(rx.tryRecv()).toBeUndefined();
+      expect(rx.tryRecv()).toBe(EMPTY);
       expect(tx.capacity).toBe(1);
     });
   });
@@ -326,7 +359,7 @@ describe("mpsc coop budget", () => {
         spawn(function* () {
           otherRan = received;
         });
-        for (let v = yield* rx.recv(); v !== undefined; v = yield* rx.recv()) received++;
+        for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) received++;
         expect(received).toBe(1000);
         expect(otherRan).toBeGreaterThan(0);
         expect(otherRan).toBeLessThan(1000);
@@ -377,9 +410,19 @@ describe("mpsc.unbounded", () => {
     });
   });
 
-  it("rejects undefined and a closed handle", () => {
+  it("carries undefined messages and rejects a closed handle", async () => {
+    const out = await run(function* () {
+      const [tx, rx] = mpsc.unbounded<string | undefined>();
+      tx.send(undefined);
+      tx.send("x");
+      tx.send(undefined);
+      tx.close();
+      const got: (string | undefined)[] = [];
+      for (let m = yield* rx.recv(); m !== END; m = yield* rx.recv()) got.push(m);
+      return got;
+    });
+    expect(out).toEqual([undefined, "x", undefined]);
     const [tx] = mpsc.unbounded<number>();
-    expect(() => tx.send(undefined as never)).toThrow(/cannot send undefined/);
     tx.close();
     expect(() => tx.send(1)).toThrow(/closed/);
   });

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Future } from "../../src/future/index.js";
+import { END, type Future, type Suspend } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
 import { Mutex, mpsc, RwLock, Semaphore, SendError } from "../../src/sync/index.js";
 import { JoinError, type JoinHandle, spawn } from "../../src/task/index.js";
@@ -58,7 +58,7 @@ function* aborter(handle: JoinHandle<unknown>, after: number) {
 
 /** Spawn `body`; if `abortAfter` is set, also abort it after that many yields. Kicks may abort it too. */
 function spawnActor(
-  body: () => Generator<unknown, void, unknown>,
+  body: () => Generator<Suspend, void, unknown>,
   abortAfter: number | null,
   tasks: JoinHandle<unknown>[],
   kicks: Kicks,
@@ -80,7 +80,7 @@ function* joinAll(tasks: JoinHandle<unknown>[]) {
   }
 }
 
-async function runChecked<T>(main: () => Generator<unknown, T, unknown>): Promise<T> {
+async function runChecked<T>(main: () => Generator<Suspend, T, unknown>): Promise<T> {
   const rt = new Runtime();
   try {
     const out = await rt.run(main);
@@ -185,7 +185,7 @@ describe("mpsc.channel under random interleavings", () => {
                 }
                 const r = yield* maybeCancelled(rx.recv(), step.cancelAfter, tasks, kicks);
                 if (!r.ok) continue;
-                if (r.value === undefined) break;
+                if (r.value === END) break;
                 received.push(r.value);
                 checkCapacity();
                 // The slot just freed was granted to the first waiting sender: maybe drop it now.

@@ -3,7 +3,7 @@
  * leave its message, lock or permit where it was.
  */
 import { describe, expect, it } from "vitest";
-import { select } from "../../src/future/index.js";
+import { END, select } from "../../src/future/index.js";
 import { run } from "../../src/runtime/index.js";
 import { Mutex, mpsc, Notify, Semaphore } from "../../src/sync/index.js";
 import { spawn } from "../../src/task/index.js";
@@ -19,7 +19,7 @@ describe("sync futures as select branches", () => {
       const got: string[] = [];
       for (let i = 0; i < 2; i++) {
         const r = yield* select.biased({ a: aRx.recv(), b: bRx.recv() });
-        got.push(r.value!);
+        got.push(r.value as string);
       }
       expect(got).toEqual(["a1", "b1"]);
     });
@@ -36,7 +36,7 @@ describe("sync futures as select branches", () => {
       const got: number[] = [];
       for (;;) {
         const r = yield* select({ msg: rx.recv(), stop: stop.notified() });
-        if (r.key === "stop" || r.value === undefined) break;
+        if (r.key === "stop" || r.value === END) break;
         got.push(r.value);
       }
       return got;

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { asyncFn, type Output, pending } from "../../src/future/index.js";
+import { asyncFn, END, type End, type Output, pending } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { JoinError, JoinSet, spawn, yieldNow } from "../../src/task/index.js";
 import { Probe } from "../future/probe.js";
@@ -19,24 +19,40 @@ const parked = asyncFn(function* (name: string, log: string[]) {
 });
 
 describe("JoinSet", () => {
-  it("joinNext() yields outputs in completion order, then undefined", async () => {
+  it("joinNext() yields outputs in completion order, then END", async () => {
     const out = await run(function* () {
       const set = new JoinSet<string>();
       set.spawn(afterYields("slow", 4));
       set.spawn(afterYields("fast", 0));
       set.spawn(afterYields("mid", 2));
       expect(set.size).toBe(3);
-      const got: (string | undefined)[] = [];
+      const got: (string | End)[] = [];
       for (let i = 0; i < 4; i++) got.push(yield* set.joinNext());
       expect(set.size).toBe(0);
       return got;
     });
-    expect(out).toEqual(["fast", "mid", "slow", undefined]);
+    expect(out).toEqual(["fast", "mid", "slow", END]);
   });
 
-  it("is typed: joinNext() resolves T | undefined", () => {
+  it("is typed: joinNext() resolves T | End", () => {
     const set = new JoinSet<number>();
-    expectTypeOf<Output<ReturnType<typeof set.joinNext>>>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Output<ReturnType<typeof set.joinNext>>>().toEqualTypeOf<number | End>();
+  });
+
+  it("a JoinSet<void> loop joins every task (undefined is an output, not the end)", async () => {
+    const out = await run(function* () {
+      let finished = 0;
+      function* work(yields: number) {
+        for (let i = 0; i < yields; i++) yield* yieldNow();
+        finished++;
+      }
+      using set = new JoinSet<void>();
+      for (let i = 0; i < 5; i++) set.spawn(work(i));
+      let joined = 0;
+      for (let r = yield* set.joinNext(); r !== END; r = yield* set.joinNext()) joined++;
+      return { joined, finished, left: set.size };
+    });
+    expect(out).toEqual({ joined: 5, finished: 5, left: 0 });
   });
 
   it("a failed task surfaces as a JoinError from joinNext(); the set goes on", async () => {
@@ -52,7 +68,7 @@ describe("JoinSet", () => {
       for (;;) {
         try {
           const v = yield* set.joinNext();
-          if (v === undefined) break;
+          if (v === END) break;
           got.push(v);
         } catch (e) {
           got.push(e instanceof JoinError && !e.cancelled ? (e.cause as Error).message : e);

@@ -2,13 +2,14 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import type { Async } from "../../../src/future/index.js";
 import { Runtime, run } from "../../../src/runtime/index.js";
 import { JoinError, spawn, spawnBlocking, yieldNow } from "../../../src/task/index.js";
 import { sleep } from "../../../src/time/index.js";
 
 const WORK = new URL("../../fixtures/blocking/work.mjs", import.meta.url);
 
-function catchJoin(fn: () => Generator<unknown, unknown, unknown>): Promise<JoinError> {
+function catchJoin(fn: () => Async<unknown>): Promise<JoinError> {
   return run(function* () {
     try {
       yield* fn();
