@@ -11,7 +11,7 @@ import {
   type Suspend,
   type Waker,
 } from "../../src/future/index.js";
-import { yieldNow } from "../../src/task/index.js";
+import { JoinError, type JoinHandle, spawn, yieldNow } from "../../src/task/index.js";
 
 /** A cancellation switch for {@link cancellable}. */
 export class Token {
@@ -79,5 +79,54 @@ export class CountingWaker implements Waker, Context {
   }
   wake(): void {
     this.wakes++;
+  }
+}
+
+/**
+ * Ways to interrupt other actors at once, from inside a step: cancel a pending future or abort a
+ * task. Kicking right after a release or a receive hits the hardest case: a waiter that was just
+ * granted a slot, permit or lock and is dropped before it could observe it.
+ */
+export class Kicks {
+  private readonly list: (() => void)[] = [];
+  add(fn: () => void): void {
+    this.list.push(fn);
+  }
+  kick(i: number | null): void {
+    if (i !== null && this.list.length > 0) this.list[i % this.list.length]!();
+  }
+}
+
+/**
+ * Await `fut`, dropping it if a canceller task yields `after` times first (a timeout) or if an
+ * actor kicks its token.
+ */
+export function* maybeCancelled<T>(
+  fut: Future<T>,
+  after: number | null,
+  tasks: JoinHandle<unknown>[],
+  kicks: Kicks,
+) {
+  const token = new Token();
+  kicks.add(() => token.cancel());
+  if (after !== null) {
+    tasks.push(
+      spawn(function* () {
+        yield* settle(after);
+        token.cancel();
+      }),
+    );
+  }
+  return yield* cancellable(fut, token);
+}
+
+/** Await every handle (the list may grow meanwhile). Aborted tasks are fine; failed ones rethrow. */
+export function* joinAll(tasks: JoinHandle<unknown>[]) {
+  for (let i = 0; i < tasks.length; i++) {
+    try {
+      yield* tasks[i]!;
+    } catch (e) {
+      if (!(e instanceof JoinError && e.cancelled && e.cause === undefined)) throw e;
+    }
   }
 }

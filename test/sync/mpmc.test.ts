@@ -8,8 +8,8 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { asyncFn, EMPTY, END, type End, type Future, type Output, select } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import { mpmc, mpsc, Notify, SendError } from "../../src/sync/index.js";
-import { JoinError, type JoinHandle, scope, spawn, yieldNow } from "../../src/task/index.js";
-import { cancellable, settle, Token } from "./helpers.js";
+import { type JoinError, type JoinHandle, scope, spawn, yieldNow } from "../../src/task/index.js";
+import { cancellable, joinAll, Kicks, maybeCancelled, settle, Token } from "./helpers.js";
 
 const worker = asyncFn(function* (name: string, rx: mpmc.Receiver<number>, got: string[]) {
   for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) {
@@ -198,45 +198,6 @@ function immediatelyAfterSend(tx: mpmc.UnboundedSender<string>): Future<void> {
 }
 
 // --- property test ---
-
-class Kicks {
-  private readonly list: (() => void)[] = [];
-  add(fn: () => void): void {
-    this.list.push(fn);
-  }
-  kick(i: number | null): void {
-    if (i !== null && this.list.length > 0) this.list[i % this.list.length]!();
-  }
-}
-
-function* maybeCancelled<T>(
-  fut: Future<T>,
-  after: number | null,
-  tasks: JoinHandle<unknown>[],
-  kicks: Kicks,
-) {
-  const token = new Token();
-  kicks.add(() => token.cancel());
-  if (after !== null) {
-    tasks.push(
-      spawn(function* () {
-        yield* settle(after);
-        token.cancel();
-      }),
-    );
-  }
-  return yield* cancellable(fut, token);
-}
-
-function* joinAll(tasks: JoinHandle<unknown>[]) {
-  for (let i = 0; i < tasks.length; i++) {
-    try {
-      yield* tasks[i]!;
-    } catch (e) {
-      if (!(e instanceof JoinError && e.cancelled && e.cause === undefined)) throw e;
-    }
-  }
-}
 
 const kick = fc.option(fc.nat(15), { nil: null, freq: 3 });
 const step = fc.record({ pre: fc.nat(2), cancelAfter: fc.option(fc.nat(3), { nil: null }), kick });

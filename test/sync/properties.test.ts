@@ -7,49 +7,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { END, type Future, type Suspend } from "../../src/future/index.js";
+import { END, type Suspend } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
 import { Mutex, mpsc, RwLock, Semaphore, SendError } from "../../src/sync/index.js";
-import { JoinError, type JoinHandle, spawn } from "../../src/task/index.js";
-import { cancellable, settle, Token } from "./helpers.js";
-
-/**
- * Ways to interrupt other actors at once, from inside a step: cancel a pending future or abort a
- * task. Kicking right after a release or a receive hits the hardest case: a waiter that was just
- * granted a slot, permit or lock and is dropped before it could observe it.
- */
-class Kicks {
-  private readonly list: (() => void)[] = [];
-  add(fn: () => void): void {
-    this.list.push(fn);
-  }
-  kick(i: number | null): void {
-    if (i !== null && this.list.length > 0) this.list[i % this.list.length]!();
-  }
-}
-
-/**
- * Await `fut`, dropping it if a canceller task yields `after` times first (a timeout) or if an
- * actor kicks its token.
- */
-function* maybeCancelled<T>(
-  fut: Future<T>,
-  after: number | null,
-  tasks: JoinHandle<unknown>[],
-  kicks: Kicks,
-) {
-  const token = new Token();
-  kicks.add(() => token.cancel());
-  if (after !== null) {
-    tasks.push(
-      spawn(function* () {
-        yield* settle(after);
-        token.cancel();
-      }),
-    );
-  }
-  return yield* cancellable(fut, token);
-}
+import { type JoinHandle, spawn } from "../../src/task/index.js";
+import { joinAll, Kicks, maybeCancelled, settle } from "./helpers.js";
 
 function* aborter(handle: JoinHandle<unknown>, after: number) {
   yield* settle(after);
@@ -67,17 +29,6 @@ function spawnActor(
   tasks.push(h);
   kicks.add(() => h.abort());
   if (abortAfter !== null) tasks.push(spawn(aborter(h, abortAfter)));
-}
-
-/** Await every handle (the list may grow meanwhile). Aborted tasks are fine; failed ones rethrow. */
-function* joinAll(tasks: JoinHandle<unknown>[]) {
-  for (let i = 0; i < tasks.length; i++) {
-    try {
-      yield* tasks[i]!;
-    } catch (e) {
-      if (!(e instanceof JoinError && e.cancelled && e.cause === undefined)) throw e;
-    }
-  }
 }
 
 async function runChecked<T>(main: () => Generator<Suspend, T, unknown>): Promise<T> {
