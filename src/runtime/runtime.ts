@@ -180,9 +180,10 @@ const unobservedRegistry = new FinalizationRegistry<UnobservedFailure>((d) =>
 /**
  * Runtimes with live tasks. Another runtime may wake this one's tasks (a channel fed by its task),
  * and it may make progress only through `setImmediate` (a paused clock stepping, a busy runtime
- * yielding to Node), which Node's resource list does not show as a lasting handle.
+ * yielding to Node), which Node's resource list does not show as a lasting handle. Weak
+ * references: a runtime abandoned with tasks that can never wake must stay collectable.
  */
-const activeRuntimes = new Set<Runtime>();
+const activeRuntimes = new Set<WeakRef<Runtime>>();
 
 /**
  * How another runtime may still wake this one's tasks: RUNNING (runnable tasks, a drain or a
@@ -191,7 +192,12 @@ const activeRuntimes = new Set<Runtime>();
  */
 function otherRuntimesProgress(self: Runtime): number {
   let most = 0;
-  for (const rt of activeRuntimes) {
+  for (const ref of activeRuntimes) {
+    const rt = ref.deref();
+    if (rt === undefined) {
+      activeRuntimes.delete(ref);
+      continue;
+    }
     if (rt === self) continue;
     const p = rt.progress();
     if (p > most) most = p;
@@ -262,6 +268,8 @@ export class Runtime implements Executor {
   private nextId = 1;
   private waiters = 0;
   private deadlockCheckScheduled = false;
+  /** This runtime's entry in `activeRuntimes`. */
+  private readonly selfRef = new WeakRef<Runtime>(this);
   /** Back-off of re-checks while only foreign Node handles could still wake a task. */
   private recheckMs = 0;
   /** `counters.polls` and the time when a stall (foreign handles only) was first seen; -1: none. */
@@ -380,7 +388,7 @@ export class Runtime implements Executor {
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
     if (this.slowPolls !== null) task.spawnSite = this.slowPolls.siteFor(gen, fut);
     this.counters.tasksSpawned++;
-    if (this.alive++ === 0) activeRuntimes.add(this);
+    if (this.alive++ === 0) activeRuntimes.add(this.selfRef);
     const head = this.liveHead;
     task.nextLive = head;
     if (head !== null) head.prevLive = task as Task<unknown>;
@@ -779,7 +787,7 @@ export class Runtime implements Executor {
       this.trackUnobserved(task);
     }
     task.spawnSite = null;
-    if (--this.alive === 0) activeRuntimes.delete(this);
+    if (--this.alive === 0) activeRuntimes.delete(this.selfRef);
     const prev = task.prevLive;
     const next = task.nextLive;
     if (prev !== null) prev.nextLive = next;
