@@ -13,6 +13,7 @@ import { describeFuture, FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { budgetLeft, spend } from "./coop.js";
 import { IoError } from "./error.js";
+import { ReaderFuture } from "./op-future.js";
 import type { AsyncRead } from "./traits.js";
 import { checkBuf, checkReader, checkSize } from "./validate.js";
 
@@ -49,14 +50,12 @@ export function badCount(n: unknown, room: number): Error {
  * @example
  * const n = yield* new Read(reader, buf); // same as yield* read(reader, buf)
  */
-export class Read extends FutureBase<number> {
-  private waiting = false;
-
+export class Read extends ReaderFuture<number> {
   constructor(
-    private readonly reader: AsyncRead,
+    reader: AsyncRead,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(reader);
   }
 
   poll(cx: Context): Poll<number> {
@@ -72,13 +71,6 @@ export class Read extends FutureBase<number> {
     if (!(n <= buf.length)) throw badCount(n, buf.length);
     spend(cx);
     return n;
-  }
-
-  override cancel(): void {
-    if (this.waiting) {
-      this.waiting = false;
-      this.reader.cancelRead?.();
-    }
   }
 
   override describe(): string {
@@ -97,16 +89,15 @@ export class Read extends FutureBase<number> {
  * const header = new Uint8Array(4);
  * yield* new ReadExact(reader, header);
  */
-export class ReadExact extends FutureBase<void> {
+export class ReadExact extends ReaderFuture<void> {
   private filled = 0;
   private rest: Uint8Array;
-  private waiting = false;
 
   constructor(
-    private readonly reader: AsyncRead,
+    reader: AsyncRead,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(reader);
     this.rest = buf;
   }
 
@@ -137,13 +128,6 @@ export class ReadExact extends FutureBase<void> {
     return undefined;
   }
 
-  override cancel(): void {
-    if (this.waiting) {
-      this.waiting = false;
-      this.reader.cancelRead?.();
-    }
-  }
-
   override describe(): string {
     return `${describeFuture(this.reader)}.readExact() (${this.filled} of ${this.buf.length} bytes)`;
   }
@@ -161,18 +145,17 @@ const FIRST_CHUNK = 8 * 1024;
  * @example
  * const body = yield* new ReadToEnd(reader, 1 << 20);
  */
-export class ReadToEnd extends FutureBase<Uint8Array> {
+export class ReadToEnd extends ReaderFuture<Uint8Array> {
   private data: Uint8Array;
   private len = 0;
   private rest: Uint8Array;
-  private waiting = false;
   private done = false;
 
   constructor(
-    private readonly reader: AsyncRead,
+    reader: AsyncRead,
     private readonly limit: number,
   ) {
-    super();
+    super(reader);
     this.data = new Uint8Array(Math.min(FIRST_CHUNK, limit + 1));
     this.rest = this.data;
   }
@@ -230,10 +213,7 @@ export class ReadToEnd extends FutureBase<Uint8Array> {
   override cancel(): void {
     this.done = true;
     this.data = new Uint8Array(0);
-    if (this.waiting) {
-      this.waiting = false;
-      this.reader.cancelRead?.();
-    }
+    super.cancel();
   }
 
   override describe(): string {

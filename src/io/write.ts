@@ -5,10 +5,11 @@
  * that accepted bytes; progress kept in fields; a cancelled future that was waiting tells the
  * writer (`cancelWrite`) to drop its registration.
  */
-import { describeFuture, FutureBase } from "../future/future.js";
+import { describeFuture } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { budgetLeft, spend } from "./coop.js";
 import { IoError } from "./error.js";
+import { WriterFuture } from "./op-future.js";
 import type { AsyncWrite } from "./traits.js";
 import { checkBuf, checkWriter } from "./validate.js";
 
@@ -28,14 +29,12 @@ function badWriteCount(n: unknown, room: number): Error {
  * @example
  * const n = yield* new Write(writer, bytes);
  */
-export class Write extends FutureBase<number> {
-  private waiting = false;
-
+export class Write extends WriterFuture<number> {
   constructor(
-    private readonly writer: AsyncWrite,
+    writer: AsyncWrite,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(writer);
   }
 
   poll(cx: Context): Poll<number> {
@@ -53,13 +52,6 @@ export class Write extends FutureBase<number> {
     return n;
   }
 
-  override cancel(): void {
-    if (this.waiting) {
-      this.waiting = false;
-      this.writer.cancelWrite?.();
-    }
-  }
-
   override describe(): string {
     return `${describeFuture(this.writer)}.write() (writer full)`;
   }
@@ -74,16 +66,15 @@ export class Write extends FutureBase<number> {
  * @example
  * yield* new WriteAll(writer, bytes);
  */
-export class WriteAll extends FutureBase<void> {
+export class WriteAll extends WriterFuture<void> {
   private written = 0;
   private rest: Uint8Array;
-  private waiting = false;
 
   constructor(
-    private readonly writer: AsyncWrite,
+    writer: AsyncWrite,
     private readonly buf: Uint8Array,
   ) {
-    super();
+    super(writer);
     this.rest = buf;
   }
 
@@ -113,13 +104,6 @@ export class WriteAll extends FutureBase<void> {
     return undefined;
   }
 
-  override cancel(): void {
-    if (this.waiting) {
-      this.waiting = false;
-      this.writer.cancelWrite?.();
-    }
-  }
-
   override describe(): string {
     return `${describeFuture(this.writer)}.writeAll() (${this.written} of ${this.buf.length} bytes written)`;
   }
@@ -133,24 +117,15 @@ export class WriteAll extends FutureBase<void> {
  * @example
  * yield* new Flush(writer);
  */
-export class Flush extends FutureBase<void> {
-  private waiting = false;
-
-  constructor(private readonly writer: AsyncWrite) {
-    super();
+export class Flush extends WriterFuture<void> {
+  constructor(writer: AsyncWrite) {
+    super(writer);
   }
 
   poll(cx: Context): Poll<void> {
     const out = this.writer.pollFlush(cx);
     this.waiting = out === PENDING;
     return out;
-  }
-
-  override cancel(): void {
-    if (this.waiting) {
-      this.waiting = false;
-      this.writer.cancelWrite?.();
-    }
   }
 
   override describe(): string {
@@ -167,24 +142,15 @@ export class Flush extends FutureBase<void> {
  * @example
  * yield* new Shutdown(writer);
  */
-export class Shutdown extends FutureBase<void> {
-  private waiting = false;
-
-  constructor(private readonly writer: AsyncWrite) {
-    super();
+export class Shutdown extends WriterFuture<void> {
+  constructor(writer: AsyncWrite) {
+    super(writer);
   }
 
   poll(cx: Context): Poll<void> {
     const out = this.writer.pollShutdown(cx);
     this.waiting = out === PENDING;
     return out;
-  }
-
-  override cancel(): void {
-    if (this.waiting) {
-      this.waiting = false;
-      this.writer.cancelWrite?.();
-    }
   }
 
   override describe(): string {
