@@ -22,6 +22,7 @@ import { AsyncReadBase } from "./async-io.js";
 import { budgetLeft, spend } from "./coop.js";
 import { IoError } from "./error.js";
 import { FrameTooLong } from "./frame-too-long.js";
+import { ReaderFuture } from "./op-future.js";
 import { badCount } from "./read.js";
 import type { AsyncRead } from "./traits.js";
 import { checkReader, checkSize } from "./validate.js";
@@ -353,27 +354,18 @@ export class FillBuf extends FutureBase<Uint8Array> {
  * @example
  * const line: string | End = yield* new ReadLine(reader, 1 << 20);
  */
-export class ReadLine extends FutureBase<string | End> {
-  private waiting = false;
-
+export class ReadLine extends ReaderFuture<string | End> {
   constructor(
-    private readonly reader: BufReader,
+    private readonly lines: BufReader,
     private readonly maxLength: number,
   ) {
-    super();
+    super(lines);
   }
 
   poll(cx: Context): Poll<string | End> {
-    const out = this.reader.pollLine(cx, this.maxLength);
+    const out = this.lines.pollLine(cx, this.maxLength);
     this.waiting = out === PENDING;
     return out;
-  }
-
-  override cancel(): void {
-    if (this.waiting) {
-      this.waiting = false;
-      this.reader.cancelRead();
-    }
   }
 
   override describe(): string {
