@@ -31,16 +31,22 @@ export {
 } from "./future/index.js";
 export {
   DeadlockError,
+  Handle,
   type RunMainOptions,
   Runtime,
   type RuntimeOptions,
   run,
   runMain,
+  type ShutdownOptions,
+  type ShutdownReport,
   type SlowPollInfo,
+  type TaskMeta,
+  type TaskTerminateMeta,
   toPromise,
 } from "./runtime/index.js";
 export { FuturesUnordered } from "./stream/index.js";
 export {
+  type AbortHandle,
   CancellationToken,
   JoinError,
   type JoinHandle,
@@ -49,6 +55,7 @@ export {
   scope,
   spawn,
   spawnBlocking,
+  unconstrained,
   yieldNow,
 } from "./task/index.js";
 export { Elapsed, Instant, interval, sleep, sleepUntil, timeout } from "./time/index.js";

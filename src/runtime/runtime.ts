@@ -38,9 +38,20 @@ import type { Executor, SpawnOptions } from "../task/executor.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/task.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
+import { Handle } from "./handle.js";
+import { checkHook, type TaskHooks, TaskHooksList, type TaskMeta, type TaskTerminateMeta } from "./hooks.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
 import { Ring } from "./ring.js";
+import {
+  type AbandonedTask,
+  armDeadline,
+  COMPLETED_REPORT,
+  type ShutdownOptions,
+  type ShutdownReport,
+  shutdownTimeout,
+  timedOutReport,
+} from "./shutdown.js";
 import { defaultSlowPoll, type SlowPollInfo, SlowPolls } from "./slow-poll.js";
 
 /** See `otherRuntimesProgress`. */
@@ -113,6 +124,20 @@ export interface RuntimeOptions {
    * their tasks never see it.
    */
   onOrphans?: ((orphans: WaitingTask[]) => void) | false;
+  /**
+   * Called once for every task this runtime spawns (Tokio's `on_task_spawn`), before its first
+   * poll, with its id and name: internal cleanup tasks (named `"cleanup"`) included. What it
+   * throws goes to `onTaskError`. Cost when unset: one field test per spawn; when set, one small
+   * object per spawn and the hook itself, on the spawn path: keep it cheap.
+   */
+  onTaskSpawn?: (meta: TaskMeta) => void;
+  /**
+   * Called once for every task when it finishes (Tokio's `on_task_terminate`): returned, threw,
+   * or finished cancelling (aborted, cancelled by shutdown, or abandoned by a bounded shutdown),
+   * with its id, name and `outcome`. What it throws goes to `onTaskError`. Cost when unset: one
+   * field test per task end.
+   */
+  onTaskTerminate?: (meta: TaskTerminateMeta) => void;
 }
 
 /** A driver that can wake tasks from outside any poll (the timer wheel, the IO driver). */
@@ -139,6 +164,8 @@ const OPTION_KEYS = new Set([
   "onStall",
   "stallAfterMs",
   "onOrphans",
+  "onTaskSpawn",
+  "onTaskTerminate",
 ]);
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
@@ -256,6 +283,8 @@ export class Runtime implements Executor {
   sources = 0;
   /** @internal the timer driver, created by `pollux/time` on first use. */
   time: Driver | null = null;
+  /** @internal spawn hooks (see `hooks.ts`); null when there are none, which the spawn path tests. */
+  hooks: TaskHooksList | null = null;
 
   private readonly queue = new Ring<Task<unknown>>(256);
   private lifo: Task<unknown> | null = null;
@@ -287,6 +316,7 @@ export class Runtime implements Executor {
   private state: "open" | "shutting-down" | "closed" = "open";
   private shutdownPromise: Promise<void> | null = null;
   private shutdownResolve: (() => void) | null = null;
+  private handleRef: Handle | null = null;
 
   constructor(options: RuntimeOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -359,6 +389,43 @@ export class Runtime implements Executor {
       );
     }
     this.onOrphans = onOrphans;
+    checkHook("onTaskSpawn", options.onTaskSpawn);
+    checkHook("onTaskTerminate", options.onTaskTerminate);
+    if (options.onTaskSpawn !== undefined || options.onTaskTerminate !== undefined) {
+      this.addTaskHooks({ onTaskSpawn: options.onTaskSpawn, onTaskTerminate: options.onTaskTerminate });
+    }
+  }
+
+  /**
+   * A {@link Handle} to this runtime: spawn onto it from Node callbacks and other runtimes. The
+   * same object on every call.
+   *
+   * @example
+   * const rt = new Runtime();
+   * const handle = rt.handle();
+   * server.on("connection", (socket) => handle.spawn(serve(socket)));
+   */
+  handle(): Handle {
+    return (this.handleRef ??= new Handle(this));
+  }
+
+  /** @internal `"open"`, `"shutting-down"` or `"closed"`. */
+  get lifecycle(): "open" | "shutting-down" | "closed" {
+    return this.state;
+  }
+
+  /**
+   * @internal Subscribe to spawn hooks besides the runtime's options (a console, a tracer).
+   * Returns the unsubscribe function.
+   */
+  addTaskHooks(hooks: TaskHooks): () => void {
+    const list = (this.hooks ??= new TaskHooksList((error, context) => this.reportError(error, context)));
+    list.list.push(hooks);
+    return () => {
+      const i = list.list.indexOf(hooks);
+      if (i >= 0) list.list.splice(i, 1);
+      if (list.list.length === 0 && this.hooks === list) this.hooks = null;
+    };
   }
 
   /**
@@ -393,6 +460,7 @@ export class Runtime implements Executor {
     task.nextLive = head;
     if (head !== null) head.prevLive = task as Task<unknown>;
     this.liveHead = task as Task<unknown>;
+    if (this.hooks !== null) this.hooks.spawned(task as Task<unknown>);
     this.enqueue(task as Task<unknown>);
     return task;
   }
@@ -430,9 +498,57 @@ export class Runtime implements Executor {
 
   /**
    * Cancel every live task (their `finally` blocks run, async ones to completion) and release the
-   * runtime's Node handles. Resolves when all tasks have finished. Later `spawn`s throw.
+   * runtime's Node handles. Resolves when all tasks have finished (given options, with a
+   * {@link ShutdownReport}). Spawns while it runs give already-aborted tasks; later `spawn`s throw. Calling it again joins
+   * the same shutdown (a later call may still bound the wait with its own `timeout`).
+   *
+   * With `{ timeout: ms }` (Tokio's `shutdown_timeout`), it waits at most `ms` milliseconds of the
+   * runtime's clock for that cleanup, then abandons the tasks still cleaning up, as Tokio leaks
+   * what it could not shut down in time: they are never polled again (the rest of their `finally`
+   * blocks does not run), their JoinHandles report a cancellation, and the runtime closes. The
+   * report's `unfinished` names each of them (id, name, what it awaited, spawn site when
+   * `instrument` recorded it) and `message` says it in one line for a log.
+   *
+   * @example
+   * const report = await rt.shutdown({ timeout: 5_000 });
+   * if (report.timedOut) console.error(report.message);
    */
-  shutdown(): Promise<void> {
+  shutdown(): Promise<void>;
+  shutdown(options: ShutdownOptions): Promise<ShutdownReport>;
+  shutdown(options?: ShutdownOptions): Promise<void | ShutdownReport> {
+    const timeout = shutdownTimeout(options);
+    const done = this.beginShutdown();
+    if (options === undefined) return done;
+    if (timeout === undefined || this.state === "closed") return done.then(() => COMPLETED_REPORT);
+    return new Promise<ShutdownReport>((resolve) => {
+      let abandoned: AbandonedTask[] | null = null;
+      const disarm = armDeadline(this, timeout, () => {
+        abandoned = this.abandonLive();
+      });
+      void done.then(() => {
+        disarm();
+        resolve(abandoned === null ? COMPLETED_REPORT : timedOutReport(timeout, abandoned));
+      });
+    });
+  }
+
+  /**
+   * Start the shutdown and return at once, without waiting for the cancelled tasks' cleanup
+   * (Tokio's `shutdown_background`). The runtime keeps driving that cleanup in the background, as
+   * long as the process lives; failures in it go to `onTaskError`. Later `spawn`s throw once it
+   * has finished. Use it where nobody can wait (a `process.on("exit")` path, a test's teardown).
+   *
+   * @example
+   * process.once("SIGTERM", () => {
+   *   rt.shutdownBackground();
+   *   server.close();
+   * });
+   */
+  shutdownBackground(): void {
+    void this.beginShutdown();
+  }
+
+  private beginShutdown(): Promise<void> {
     if (this.shutdownPromise !== null) return this.shutdownPromise;
     this.state = "shutting-down";
     this.shutdownPromise = new Promise<void>((resolve) => {
@@ -441,6 +557,30 @@ export class Runtime implements Executor {
     for (let t = this.liveHead; t !== null; t = t.nextLive) t.abort();
     this.maybeFinishShutdown();
     return this.shutdownPromise;
+  }
+
+  /**
+   * @internal A bounded shutdown ran out of time: every task still alive is abandoned (never
+   * polled again, completed as cancelled). Runs from a timer callback, never inside a poll.
+   * Returns what they were doing, oldest first.
+   */
+  abandonLive(): AbandonedTask[] {
+    if (this.state !== "shutting-down") return [];
+    const tasks: Task<unknown>[] = [];
+    for (let t = this.liveHead; t !== null; t = t.nextLive) tasks.push(t);
+    tasks.reverse();
+    const abandoned = tasks.map((t) => ({
+      id: t.id,
+      name: t.name,
+      label: t.label,
+      awaits: describeFuture(t.awaiting),
+      spawnSite: t.spawnSite,
+    }));
+    // Completing a task wakes its awaiter, possibly another abandoned task: empty the queue after.
+    for (const t of tasks) if (!t.isFinished()) t.complete(CANCELLED, undefined);
+    this.lifo = null;
+    while (this.queue.length > 0) this.queue.shift();
+    return abandoned;
   }
 
   /**
@@ -795,6 +935,7 @@ export class Runtime implements Executor {
     if (next !== null) next.prevLive = prev;
     task.prevLive = null;
     task.nextLive = null;
+    if (this.hooks !== null) this.hooks.terminated(task);
     if (this.alive === 0 && this.state === "shutting-down") this.maybeFinishShutdown();
   }
 
@@ -882,7 +1023,7 @@ export class Runtime implements Executor {
   }
 }
 
-export type { SpawnOptions, TaskInfo };
+export type { ShutdownOptions, ShutdownReport, SpawnOptions, TaskInfo };
 
 /**
  * The runtime whose task is being polled, or null outside a runtime. For the layers above the

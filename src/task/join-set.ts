@@ -14,31 +14,14 @@
  */
 import { Child, DONE, ReadyQueue, reportDropped } from "../future/child-waker.js";
 import { outsideRuntime } from "../future/current.js";
-import { END, type End } from "../future/end.js";
+import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
+import type { AbortHandle } from "./abort-handle.js";
 import { currentExecutor, type SpawnOptions } from "./executor.js";
+import { JoinSetJoinAll } from "./join-set-all.js";
 import { CANCELLED_CLEANUP_FAILED, FAILED, OK, type Task } from "./task.js";
-
-/**
- * A handle that can abort a task but not await it (the set awaits it), returned by
- * `JoinSet.spawn`.
- *
- * @example
- * const h = set.spawn(poll(feed));
- * if (tooSlow) h.abort();
- */
-export interface AbortHandle {
-  /** Task id, unique within its runtime. */
-  readonly id: number;
-  /** The name given at spawn, if any. */
-  readonly name: string | undefined;
-  /** Request cancellation of the task; its `finally` blocks run. Idempotent. */
-  abort(): void;
-  /** True once the task completed, failed or finished cancelling. */
-  isFinished(): boolean;
-}
 
 /** Report the failure of a task nobody will join (a cancellation is not a failure). */
 function reportUnjoined(task: Task<unknown>): void {
@@ -145,10 +128,84 @@ export class JoinSet<T> {
   }
 
   /**
+   * The output of a task that has already finished, without waiting (Tokio's `try_join_next`):
+   * `EMPTY` when tasks are in the set but none has finished, `END` when the set is empty. Throws
+   * the task's `JoinError` when it failed or was aborted; the task leaves the set either way.
+   *
+   * Cost: O(1); allocates nothing.
+   *
+   * @example
+   * // Collect what is done, then go back to other work.
+   * for (let v = set.tryJoinNext(); v !== EMPTY && v !== END; v = set.tryJoinNext()) done.push(v);
+   */
+  tryJoinNext(): T | Empty | End {
+    const task = this.popFinished();
+    if (task === null) return this.live.length === 0 ? END : EMPTY;
+    if (task.outcome === OK) return task.result as T;
+    throw task.joinError();
+  }
+
+  /**
+   * Like {@link JoinSet.joinNext}, but resolves `[id, output]` so the caller knows which task
+   * finished (Tokio's `join_next_with_id`): the id is the one `spawn` returned on its handle. A
+   * failure throws the task's `JoinError`, whose `taskId` names it. `END` when the set is empty.
+   * Cancel-safe, as `joinNext()`.
+   *
+   * @example
+   * const names = new Map<number, string>();
+   * for (const url of urls) names.set(set.spawn(fetchPage(url)).id, url);
+   * for (let r = yield* set.joinNextWithId(); r !== END; r = yield* set.joinNextWithId()) {
+   *   const [id, page] = r;
+   *   console.log(names.get(id), page.length);
+   * }
+   */
+  joinNextWithId(): JoinNextWithId<T> {
+    return new JoinNextWithId(this);
+  }
+
+  /**
+   * A future of every output, in completion order, once all tasks have finished (Tokio's
+   * `join_all`). Like Tokio's, which takes the set by value, it owns the set while it runs: if a
+   * task fails or was aborted, the remaining tasks are aborted (their `finally` blocks run in the
+   * background), the set is emptied, and the task's `JoinError` is thrown; if the future is
+   * cancelled, the remaining tasks are aborted too. Not cancel-safe: outputs already collected are
+   * lost when it is cancelled.
+   *
+   * Cost: one array of outputs; O(1) per finished task.
+   *
+   * @example
+   * for (const id of ids) set.spawn(fetchUser(id));
+   * const users = yield* set.joinAll();
+   */
+  joinAll(): JoinSetJoinAll<T> {
+    return new JoinSetJoinAll(this);
+  }
+
+  /**
+   * Remove every task from the set without aborting it (Tokio's `detach_all`): they keep running,
+   * detached, like tasks whose `JoinHandle` was dropped. The set is empty afterwards. Failures of
+   * tasks that had finished but were not joined are reported through the runtime's `onTaskError`
+   * now; later failures, when nobody can see them any more (see `onTaskError`).
+   *
+   * Cost: O(size).
+   *
+   * @example
+   * set.detachAll(); // let the in-flight uploads finish on their own
+   */
+  detachAll(): void {
+    this.release(false);
+  }
+
+  /**
    * Abort every task still in the set and stop observing them: `using set = new JoinSet()` calls
    * this when the scope exits. Does not wait for them; use `yield* set.shutdown()` for that.
    */
   [Symbol.dispose](): void {
+    this.release(true);
+  }
+
+  /** Empty the set; `abort`: cancel the tasks still running, else leave them detached. */
+  private release(abort: boolean): void {
     const live = this.live;
     this.live = [];
     const q = this.q;
@@ -164,7 +221,7 @@ export class JoinSet<T> {
         reportUnjoined(task);
       } else {
         task.cancel(); // drop the join: a later failure is reported as unobserved
-        task.abort();
+        if (abort) task.abort();
       }
     }
   }
@@ -216,6 +273,34 @@ export class JoinNext<T> extends FutureBase<T | End> {
 
   override describe(): string {
     return `JoinSet.joinNext() (${this.set.size} tasks)`;
+  }
+}
+
+/**
+ * The future returned by `JoinSet.joinNextWithId()`: `[id, output]` of the next task to finish
+ * (`END` when the set is empty); throws the task's `JoinError` if it failed or was aborted.
+ *
+ * Cost: O(1) per poll; one two-element array per output.
+ *
+ * @example
+ * const next: JoinNextWithId<number> = set.joinNextWithId();
+ */
+export class JoinNextWithId<T> extends FutureBase<[id: number, value: T] | End> {
+  constructor(private readonly set: JoinSet<T>) {
+    super();
+  }
+
+  poll(cx: Context): Poll<[id: number, value: T] | End> {
+    const set = this.set;
+    set.q.waker = cx.waker;
+    const task = set.popFinished();
+    if (task === null) return set.size === 0 ? END : PENDING;
+    if (task.outcome === OK) return [task.id, task.result as T];
+    throw task.joinError();
+  }
+
+  override describe(): string {
+    return `JoinSet.joinNextWithId() (${this.set.size} tasks)`;
   }
 }
 

@@ -18,8 +18,9 @@ import { type Future, FutureBase } from "../future/future.js";
 import { type IntoFuture, intoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { select } from "../future/select.js";
+import type { AbortHandle } from "./abort-handle.js";
 import type { SpawnOptions } from "./executor.js";
-import { type AbortHandle, JoinSet } from "./join-set.js";
+import { JoinSet } from "./join-set.js";
 import { CANCELLED, FAILED } from "./task.js";
 
 const OPEN = 0;

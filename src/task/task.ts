@@ -16,6 +16,7 @@ import { current } from "../future/current.js";
 import { FrameDriver, type Gen, NO_ERROR } from "../future/frames.js";
 import type { Future } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { type AbortHandle, TaskAbortHandle } from "./abort-handle.js";
 import { pollProceed } from "./coop.js";
 import type { Executor } from "./executor.js";
 import { JoinError, label } from "./join-error.js";
@@ -65,6 +66,17 @@ export interface JoinHandle<T> extends Future<T> {
   abort(): void;
   /** True once the task completed, failed or finished cancelling. */
   isFinished(): boolean;
+  /**
+   * A handle that can abort this task but not await it (Tokio's `JoinHandle::abort_handle`):
+   * hand it to code that may cancel the task while this handle stays the one awaiter. Aborting
+   * through it after the task finished does nothing. Cost: one small object per call.
+   *
+   * @example
+   * const h = spawn(serve(conn));
+   * registry.set(connId, h.abortHandle()); // a shutdown path may cancel it
+   * yield* h;
+   */
+  abortHandle(): AbortHandle;
 }
 
 export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Context {
@@ -201,6 +213,10 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
 
   isFinished(): boolean {
     return (this.bits & STATE) === COMPLETE;
+  }
+
+  abortHandle(): AbortHandle {
+    return new TaskAbortHandle(this as Task<unknown>);
   }
 
   get observed(): boolean {

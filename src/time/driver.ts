@@ -32,7 +32,9 @@
 import { outsideRuntime } from "../future/current.js";
 import type { Waker } from "../future/poll.js";
 import { currentRuntime, type Driver, type Runtime } from "../runtime/runtime.js";
+import { installDeadlineTimer } from "../runtime/shutdown.js";
 import type { TimerEntry } from "./entry.js";
+import { ShutdownDeadline } from "./shutdown-deadline.js";
 import { FIRED, Wheel } from "./wheel.js";
 
 /**
@@ -281,3 +283,11 @@ export function driverOf(rt: Runtime): TimeDriver {
   }
   return d;
 }
+
+// A bounded shutdown's deadline follows the runtime's clock (see runtime/shutdown.ts).
+installDeadlineTimer((runtime, ms, fire) => {
+  const driver = driverOf(runtime as Runtime);
+  const deadline = new ShutdownDeadline(driver, driver.deadlineIn(ms), fire);
+  deadline.arm();
+  return () => deadline.disarm();
+});
