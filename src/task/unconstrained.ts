@@ -86,11 +86,10 @@ export class Unconstrained<T> extends FutureBase<T> {
  *
  * @example
  * // Drain a bounded backlog without 128-message slices through the run queue.
- * const drained = yield* unconstrained(asyncFn(function* () {
- *   let n = 0;
- *   for (let m = rx.tryRecv(); m !== EMPTY && m !== END; m = rx.tryRecv()) n++;
- *   return n;
- * })());
+ * function* drain(rx: mpsc.Receiver<Job>, n: number) {
+ *   for (let i = 0; i < n; i++) handle(yield* rx.recv());
+ * }
+ * yield* unconstrained(drain(rx, backlog));
  */
 export function unconstrained<T>(future: IntoFuture<T>): Unconstrained<T> {
   return new Unconstrained(intoFuture(future, "unconstrained"));
