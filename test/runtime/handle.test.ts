@@ -1,11 +1,11 @@
 import { connect, createServer, type Server } from "node:net";
 import { describe, expect, it } from "vitest";
-import { fromPromise, pending } from "../../src/future/index.js";
+import { type Async, fromPromise, pending } from "../../src/future/index.js";
 import { Handle, Runtime, run, toPromise } from "../../src/runtime/index.js";
 import { JoinError, spawn, yieldNow } from "../../src/task/index.js";
 import { Trigger } from "../helpers.js";
 
-function* whoRunsMe(): Generator<unknown, Handle, unknown> {
+function* whoRunsMe(): Async<Handle> {
   yield* yieldNow();
   return Handle.current();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { pending } from "../../src/future/index.js";
+import { type Async, pending } from "../../src/future/index.js";
 import { Runtime, run, type TaskMeta, type TaskTerminateMeta } from "../../src/runtime/index.js";
-import { JoinSet, scope, spawn, yieldNow } from "../../src/task/index.js";
+import { type JoinHandle, JoinSet, scope, spawn, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 
 function recorder() {
@@ -17,7 +17,7 @@ function recorder() {
   };
 }
 
-function* failing(): Generator<unknown, never, unknown> {
+function* failing(): Async<never> {
   yield* yieldNow();
   throw new Error("boom");
 }
@@ -104,11 +104,12 @@ describe("onTaskSpawn / onTaskTerminate", () => {
   it("a terminate hook runs after the task is finished; a throwing hook goes to onTaskError and nothing breaks", async () => {
     const errors: string[] = [];
     let finishedInHook: boolean | undefined;
-    let handle: { isFinished(): boolean } | null = null;
+    let handle: JoinHandle<void> | null = null;
     const out = await run(
       function* () {
-        handle = spawn(yieldNow(), { name: "child" });
-        yield* handle as never;
+        const h = spawn(yieldNow(), { name: "child" });
+        handle = h;
+        yield* h;
         return "main done";
       },
       {

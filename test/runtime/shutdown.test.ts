@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromPromise, pending } from "../../src/future/index.js";
+import { type Async, fromPromise, pending } from "../../src/future/index.js";
 import { Runtime, type TaskTerminateMeta } from "../../src/runtime/index.js";
 import { JoinError, type JoinHandle, yieldNow } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
@@ -8,7 +8,7 @@ import { Trigger } from "../helpers.js";
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A task whose cleanup (a `finally` that awaits `wait`) records how far it got. */
-function* cleanupAwaiting(log: string[], name: string, wait: () => Generator<unknown, unknown, unknown>) {
+function* cleanupAwaiting(log: string[], name: string, wait: () => Async<unknown>): Async<void> {
   try {
     yield* pending();
   } finally {

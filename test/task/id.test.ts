@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromPromise, join, pending } from "../../src/future/index.js";
+import { type Async, fromPromise, join, pending } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import * as task from "../../src/task/index.js";
 import { JoinError, spawn, yieldNow } from "../../src/task/index.js";
@@ -78,7 +78,7 @@ describe("task.id() / task.tryId()", () => {
 });
 
 /** What tryId() says from a Node callback that runs while a task waits. */
-function* waitForCallback(): Generator<unknown, number | undefined, unknown> {
+function* waitForCallback(): Async<number | undefined> {
   return yield* fromPromise(
     () => new Promise<number | undefined>((r) => setImmediate(() => r(task.tryId()))),
   );
