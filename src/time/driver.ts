@@ -164,7 +164,9 @@ export class TimeDriver implements Driver {
     this.armedTick = Number.POSITIVE_INFINITY;
     if (this.closed) return;
     this.fire(Math.floor(this.now()));
-    if (this.wheel.size > 0) this.arm(this.wheel.nextExpiration());
+    // A waker may have shut the runtime down (a bounded shutdown's deadline abandons tasks whose
+    // timers stay in the wheel): a closed driver arms nothing, or it would keep the process alive.
+    if (this.wheel.size > 0 && !this.closed) this.arm(this.wheel.nextExpiration());
     this.afterFiring();
   };
 
@@ -227,7 +229,7 @@ export class TimeDriver implements Driver {
       if (next === Number.POSITIVE_INFINITY) break;
       if (next > this.lastNow) this.lastNow = next;
       this.fire(next);
-      if (!rt.isIdle()) break;
+      if (this.closed || !rt.isIdle()) break;
     }
     if (rt.isIdle()) rt.idle();
   };

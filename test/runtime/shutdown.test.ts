@@ -103,6 +103,23 @@ describe("bounded shutdown", () => {
     expect(log).toEqual(["spinner cleanup started"]);
   });
 
+  it("leaves no Node timer behind for the abandoned tasks' own timers (the process can exit)", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((k) => k === "Timeout").length;
+    const before = timers();
+    const rt = new Runtime();
+    rt.spawn(
+      cleanupAwaiting([], "sleeper", function* () {
+        yield* sleep(60_000);
+      }),
+      { name: "sleeper" },
+    );
+    await turn();
+    const report = await rt.shutdown({ timeout: 5 });
+    expect(report.unfinished[0]!.awaits).toMatch(/sleep \(due in \d+ ms\)/);
+    await turn();
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
   it("names the spawn site when blocking detection recorded it", async () => {
     const rt = new Runtime({ clock: "paused", instrument: true });
     rt.spawn(
