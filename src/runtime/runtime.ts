@@ -40,6 +40,7 @@ import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/t
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
+import { nextPoll, seenFor, setPoll, wasSeen, watchDrain } from "./poll-watch.js";
 import { Ring } from "./ring.js";
 import { defaultSlowPoll, type SlowPollInfo, SlowPolls } from "./slow-poll.js";
 
@@ -52,6 +53,9 @@ const CLEANUP_NAME = "cleanup";
 
 /** Consecutive polls taken from the LIFO slot before it yields to the queue (Tokio uses 3). */
 const LIFO_LIMIT = 3;
+
+/** Below this `slowPollMs` the poll watch's ~1 ms resolution is too coarse: read the clock per poll. */
+const WATCH_MIN_SLOW_POLL_MS = 5;
 
 /** Options of {@link Runtime} and `run()`. */
 export interface RuntimeOptions {
@@ -68,9 +72,10 @@ export interface RuntimeOptions {
    */
   yieldAfterMs?: number;
   /**
-   * Blocking detection: measure every task poll (one `performance.now()` per poll, ~50–100 ns),
-   * count and report polls longer than `slowPollMs`, and record where each task function was
-   * first spawned (one stack capture per function, a WeakMap look-up per spawn). Default: on,
+   * Blocking detection: count and report task polls longer than `slowPollMs`, and record where
+   * each task function was first spawned (one stack capture per function). A watcher thread
+   * measures polls at ~1 ms resolution for two memory stores and a load per poll (with
+   * `slowPollMs` below 5, or without worker threads: one clock read per poll). Default: on,
    * unless `NODE_ENV` is `"production"`. See docs/guide-blocking.md for measured costs.
    */
   instrument?: boolean;
@@ -561,8 +566,15 @@ export class Runtime implements Executor {
     current.runtime = this;
     const queue = this.queue;
     let total = 0;
-    // Blocking detection: one clock read per poll; a poll starts where the previous one ended.
-    let last = this.instrument ? performance.now() : 0;
+    // Blocking detection: the poll watch where it runs (no clock read per poll), else one clock
+    // read per poll (a poll starts where the previous one ended). Busy time is counted per drain.
+    let watch: Int32Array | null = null;
+    let last = 0;
+    let drainStart = 0;
+    if (this.instrument) {
+      if (this.slowPollMs >= WATCH_MIN_SLOW_POLL_MS) watch = watchDrain();
+      drainStart = last = performance.now();
+    }
     for (;;) {
       let polls = 0;
       while (polls < interval) {
@@ -583,7 +595,8 @@ export class Runtime implements Executor {
         }
         polls++;
         this.running = task;
-        if (this.instrument) last = this.runInstrumented(task, last);
+        if (watch !== null) this.runWatched(task, watch);
+        else if (this.instrument) last = this.runInstrumented(task, last);
         else task.run();
         this.running = null;
         if (this.stopDrain) break;
@@ -595,6 +608,7 @@ export class Runtime implements Executor {
       if (polls < interval || this.stopDrain || performance.now() - sliceStart >= this.yieldAfterMs) break;
     }
     this.stopDrain = false;
+    if (this.instrument) this.counters.busyMs += performance.now() - drainStart;
     this.counters.polls += total;
     this.slicePolls += total;
     current.runtime = prev;
@@ -619,7 +633,8 @@ export class Runtime implements Executor {
   };
 
   /**
-   * Poll `task` and measure it. `start` is when the previous poll of this drain ended (the
+   * Poll `task` and measure it by the clock (where the poll watch does not run, or `slowPollMs`
+   * is below its resolution). `start` is when the previous poll of this drain ended (the
    * scheduler's few hundred nanoseconds in between count toward this poll: noise next to
    * `slowPollMs`), which saves one clock read per poll. Returns when this poll ended.
    */
@@ -628,15 +643,27 @@ export class Runtime implements Executor {
     const site = task.spawnSite;
     task.run();
     const end = performance.now();
-    const took = end - start;
+    this.measured(task, site, end - start);
+    return end;
+  }
+
+  /** Poll `task` under the poll watch: measured only if the watcher saw it running (≥ ~1 ms). */
+  private runWatched(task: Task<unknown>, watch: Int32Array): void {
+    const site = task.spawnSite;
+    const poll = nextPoll();
+    setPoll(watch, poll);
+    task.run();
+    setPoll(watch, 0);
+    if (wasSeen(watch, poll)) this.measured(task, site, seenFor(watch));
+  }
+
+  private measured(task: Task<unknown>, site: Error | null, took: number): void {
     const c = this.counters;
-    c.busyMs += took;
     if (took > c.longestPollMs) c.longestPollMs = took;
     if (took > this.slowPollMs) {
       c.slowPolls++;
-      this.slowPolls?.report(task, site, took, end);
+      this.slowPolls?.report(task, site, took, performance.now());
     }
-    return end;
   }
 
   /**
