@@ -30,8 +30,10 @@ describe("blocking detection", () => {
     expect(mine).toHaveLength(1);
     const r = mine[0]!;
     expect(r.name).toBe("hasher");
-    // The poll watch measures from when it first saw the poll: a lower bound, ~1 ms short.
-    expect(r.durationMs).toBeGreaterThanOrEqual(45);
+    // The poll watch measures from when it first saw the poll: a lower bound, ~1 ms short, more
+    // when the watcher thread waited for a CPU.
+    expect(r.durationMs).toBeGreaterThanOrEqual(25);
+    expect(r.durationMs).toBeLessThan(1000);
     expect(r.spawnSite).toMatch(/slow-poll\.test\.ts:\d+:\d+$/);
     expect(r.message).toContain(`#${r.id} "hasher"`);
     expect(r.message).toContain("slow-poll.test.ts");
@@ -39,7 +41,7 @@ describe("blocking detection", () => {
     expect(r.message).toContain("yieldNow");
     const m = rt.metrics();
     expect(m.slowPolls).toBeGreaterThanOrEqual(1);
-    expect(m.longestPollMs).toBeGreaterThanOrEqual(45);
+    expect(m.longestPollMs).toBeGreaterThanOrEqual(r.durationMs);
     await rt.shutdown();
   });
 
@@ -79,7 +81,9 @@ describe("blocking detection", () => {
     const rt = new Runtime({ slowPollMs: 5, onSlowPoll: (i) => reports.push(i) });
     await rt.run(function* () {
       for (let i = 0; i < 4; i++) {
-        busy(8);
+        // Well above slowPollMs: the watcher measures from when it first saw the poll, and on a
+        // loaded machine it may see it a few ms late.
+        busy(25);
         yield* yieldNow();
       }
     });
