@@ -25,9 +25,11 @@
  * The one observable effect: a completed future must not be awaited or cancelled again (outside
  * the Future contract anyway); awaiting it again behaves like a fresh call.
  */
+
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
 import { SendError } from "./errors.js";
@@ -611,3 +613,19 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   const chan = new Chan<T>(capacity);
   return [new Sender(chan), new Receiver(chan)];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
+anchorWork(function* (keep) {
+  const [tx, rx] = channel<number>(1);
+  keep(tx, rx);
+  yield* tx.send(1);
+  const send = tx.send(2);
+  keep(send);
+  yield* send;
+  const recv = rx.recv();
+  keep(recv);
+  yield* recv;
+  yield* rx.recv();
+  tx.close();
+  yield* rx.recv();
+});

@@ -6,9 +6,11 @@
  * there is no sender queue. Memory is bounded only by how fast the receiver drains. A completed
  * recv future is reused by the next `recv()`, as in the bounded channel.
  */
+
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
 import { SendError } from "./errors.js";
@@ -255,3 +257,15 @@ export function unbounded<T>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
   const chan = new UChan<T>();
   return [new UnboundedSender(chan), new UnboundedReceiver(chan)];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
+anchorWork(function* (keep) {
+  const [tx, rx] = unbounded<number>();
+  keep(tx, rx);
+  tx.send(1);
+  const recv = rx.recv();
+  keep(recv);
+  yield* recv;
+  tx.close();
+  yield* rx.recv();
+});
