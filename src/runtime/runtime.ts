@@ -400,7 +400,7 @@ export class Runtime implements Executor {
     const fut = gen === null ? intoFuture(future) : null;
     if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
-    if (this.slowPolls !== null) task.spawnSite = this.slowPolls.siteFor(gen, fut);
+    if (this.slowPolls !== null) this.slowPolls.recordSite(gen, fut);
     this.counters.tasksSpawned++;
     if (this.alive++ === 0) activeRuntimes.add(this.selfRef);
     const head = this.liveHead;
@@ -648,30 +648,30 @@ export class Runtime implements Executor {
    * `slowPollMs`), which saves one clock read per poll. Returns when this poll ended.
    */
   private runInstrumented(task: Task<unknown>, start: number): number {
-    // Read before the poll: a task that completes in it drops its spawn site.
-    const site = task.spawnSite;
+    // Read before the poll: a task that completes in it drops what it runs.
+    const root = task.root;
     task.run();
     const end = performance.now();
-    this.measured(task, site, end - start);
+    this.measured(task, root, end - start);
     return end;
   }
 
   /** Poll `task` under the poll watch: measured only if the watcher saw it running (≥ ~1 ms). */
   private runWatched(task: Task<unknown>, watch: Int32Array): void {
-    const site = task.spawnSite;
+    const root = task.root;
     const poll = nextPoll();
     setPoll(watch, poll);
     task.run();
     setPoll(watch, 0);
-    if (wasSeen(watch, poll)) this.measured(task, site, seenFor(watch));
+    if (wasSeen(watch, poll)) this.measured(task, root, seenFor(watch));
   }
 
-  private measured(task: Task<unknown>, site: Error | null, took: number): void {
+  private measured(task: Task<unknown>, root: object | null, took: number): void {
     const c = this.counters;
     if (took > c.longestPollMs) c.longestPollMs = took;
     if (took > this.slowPollMs) {
       c.slowPolls++;
-      this.slowPolls?.report(task, site, took, performance.now());
+      this.slowPolls?.report(task, root, took, performance.now());
     }
   }
 
@@ -822,7 +822,6 @@ export class Runtime implements Executor {
     if ((outcome === FAILED || outcome === CANCELLED_CLEANUP_FAILED) && !task.observed) {
       this.trackUnobserved(task);
     }
-    task.spawnSite = null;
     if (--this.alive === 0) activeRuntimes.delete(this.selfRef);
     const prev = task.prevLive;
     const next = task.nextLive;
