@@ -10,7 +10,10 @@
  * @module
  */
 
+export { All, Any, Fold } from "./fold.js";
+export { ForEachConcurrent } from "./for-each-concurrent.js";
 export { FuturesUnordered } from "./futures-unordered.js";
+export { Peek, Peekable } from "./peekable.js";
 export { END, type End, type Stream, type StreamItem } from "./poll-next.js";
 export { fromAsyncIterable, fromIterable } from "./sources.js";
 export { Collect, isStream, merge, Next, StreamBase } from "./stream.js";
