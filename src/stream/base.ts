@@ -450,7 +450,7 @@ export abstract class StreamBase<T> implements Stream<T> {
    * @example
    * const total = yield* sizes.fold(0, (sum, n) => sum + n);
    */
-  fold<A>(init: A, fn: (acc: A, item: T) => A): Fold<T, A> {
+  fold<A>(init: A, fn: (acc: A, item: T) => A): Fold<A> {
     checkFn("fold()", fn);
     return new Fold(this, init, fn);
   }
@@ -465,7 +465,7 @@ export abstract class StreamBase<T> implements Stream<T> {
    * @example
    * const ok = yield* responses.all((r) => r.status < 500);
    */
-  all(predicate: (item: T) => boolean): All<T> {
+  all(predicate: (item: T) => boolean): All {
     checkFn("all()", predicate);
     return new All(this, predicate);
   }
@@ -480,7 +480,7 @@ export abstract class StreamBase<T> implements Stream<T> {
    * @example
    * const failed = yield* results.any((r) => r instanceof Error);
    */
-  any(predicate: (item: T) => boolean): Any<T> {
+  any(predicate: (item: T) => boolean): Any {
     checkFn("any()", predicate);
     return new Any(this, predicate);
   }
@@ -518,7 +518,7 @@ export abstract class StreamBase<T> implements Stream<T> {
    * @example
    * yield* fromIterable(urls).forEachConcurrent(16, (url) => crawl(url));
    */
-  forEachConcurrent(limit: number, fn: (item: T) => IntoFuture<unknown>): ForEachConcurrent<T> {
+  forEachConcurrent(limit: number, fn: (item: T) => IntoFuture<unknown>): ForEachConcurrent {
     if (limit !== Number.POSITIVE_INFINITY) positiveInt("forEachConcurrent(limit, fn): limit", limit, false);
     checkFn("forEachConcurrent()", fn);
     return new ForEachConcurrent(this, limit, fn);

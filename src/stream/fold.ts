@@ -15,16 +15,21 @@ import { END, type Stream } from "./poll-next.js";
  * Cancelling it cancels the stream (fold consumes the stream).
  *
  * @example
- * const total: Fold<number, number> = sizes.fold(0, (a, n) => a + n);
+ * const total: Fold<number> = sizes.fold(0, (a, n) => a + n);
  */
-export class Fold<T, A> extends FutureBase<A> {
+export class Fold<A> extends FutureBase<A> {
+  // The item type is erased here (`never`): a field of type `(acc, item: T) => A` would make
+  // `StreamBase<T>` invariant in `T` through the return type of `fold()`.
+  private readonly fn: (acc: A, item: never) => A;
+
   /** @internal use `stream.fold()`. */
   constructor(
-    private readonly stream: Stream<T>,
+    private readonly stream: Stream<unknown>,
     private acc: A,
-    private readonly fn: (acc: A, item: T) => A,
+    fn: (acc: A, item: never) => A,
   ) {
     super();
+    this.fn = fn;
   }
 
   poll(cx: Context): Poll<A> {
@@ -34,7 +39,7 @@ export class Fold<T, A> extends FutureBase<A> {
       const item = stream.pollNext(cx);
       if (item === PENDING) return PENDING;
       if (item === END) return this.acc;
-      this.acc = fn(this.acc, item);
+      this.acc = fn(this.acc, item as never);
     }
   }
 
@@ -52,13 +57,13 @@ export class Fold<T, A> extends FutureBase<A> {
  * at the first failure; cancelling it leaves the stream alone (as Tokio's `all` borrows it).
  *
  * @example
- * const ok: All<number> = codes.all((c) => c === 0);
+ * const ok: All = codes.all((c) => c === 0);
  */
-export class All<T> extends FutureBase<boolean> {
+export class All extends FutureBase<boolean> {
   /** @internal use `stream.all()`. */
   constructor(
-    private readonly stream: Stream<T>,
-    private readonly predicate: (item: T) => boolean,
+    private readonly stream: Stream<unknown>,
+    private readonly predicate: (item: never) => boolean,
   ) {
     super();
   }
@@ -69,7 +74,7 @@ export class All<T> extends FutureBase<boolean> {
       const item = stream.pollNext(cx);
       if (item === PENDING) return PENDING;
       if (item === END) return true;
-      if (!this.predicate(item)) return false;
+      if (!this.predicate(item as never)) return false;
     }
   }
 
@@ -83,13 +88,13 @@ export class All<T> extends FutureBase<boolean> {
  * the first match; cancelling it leaves the stream alone (as Tokio's `any` borrows it).
  *
  * @example
- * const failed: Any<Result> = results.any((r) => !r.ok);
+ * const failed: Any = results.any((r) => !r.ok);
  */
-export class Any<T> extends FutureBase<boolean> {
+export class Any extends FutureBase<boolean> {
   /** @internal use `stream.any()`. */
   constructor(
-    private readonly stream: Stream<T>,
-    private readonly predicate: (item: T) => boolean,
+    private readonly stream: Stream<unknown>,
+    private readonly predicate: (item: never) => boolean,
   ) {
     super();
   }
@@ -100,7 +105,7 @@ export class Any<T> extends FutureBase<boolean> {
       const item = stream.pollNext(cx);
       if (item === PENDING) return PENDING;
       if (item === END) return false;
-      if (this.predicate(item)) return true;
+      if (this.predicate(item as never)) return true;
     }
   }
 

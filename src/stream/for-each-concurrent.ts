@@ -22,18 +22,19 @@ import { UnorderedSet } from "./unordered-set.js";
  * the stream.
  *
  * @example
- * const all: ForEachConcurrent<string> = urls.forEachConcurrent(8, (u) => crawl(u));
+ * const all: ForEachConcurrent = urls.forEachConcurrent(8, (u) => crawl(u));
  */
-export class ForEachConcurrent<T> extends FutureBase<void> {
+export class ForEachConcurrent extends FutureBase<void> {
   private readonly set = new UnorderedSet<unknown>();
   private ended = false;
   private done = false;
 
   /** @internal use `stream.forEachConcurrent()`. */
   constructor(
-    private readonly stream: Stream<T>,
+    private readonly stream: Stream<unknown>,
     private readonly limit: number,
-    private readonly fn: (item: T) => IntoFuture<unknown>,
+    // `never`: the item type is erased so that `StreamBase<T>` stays covariant (see `fold.ts`).
+    private readonly fn: (item: never) => IntoFuture<unknown>,
   ) {
     super();
   }
@@ -57,7 +58,7 @@ export class ForEachConcurrent<T> extends FutureBase<void> {
             this.ended = true;
             break;
           }
-          const made = fn(item);
+          const made = fn(item as never);
           set.pushQuiet(
             (isFuture(made)
               ? made

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { asyncFn, type Future, type Output, ready } from "../../src/future/index.js";
+import { asyncFn, type Future, type Output, PENDING, type Poll, ready } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import {
   END,
