@@ -31,8 +31,9 @@ import {
   tryJoin,
 } from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
-import { CANCELLED, Mutex, mpsc, RwLock, Semaphore, watch } from "../../src/sync/index.js";
+import { Mutex, mpsc, RwLock, Semaphore, watch } from "../../src/sync/index.js";
 import {
+  CANCELLED,
   CancellationToken,
   consumeBudget,
   JoinError,
