@@ -56,10 +56,10 @@ export * as mpmc from "./mpmc.js";
  * yield* tx.send(job);
  */
 export * as mpsc from "./mpsc.js";
-export { Mutex, MutexGuard } from "./mutex.js";
-export { Notify } from "./notify.js";
+export { MappedMutexGuard, Mutex, MutexGuard } from "./mutex.js";
+export { Notified, Notify } from "./notify.js";
 export { OnceCell } from "./once-cell.js";
 export { OneshotReceiver, OneshotSender, oneshot } from "./oneshot.js";
-export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.js";
+export { RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.js";
 export { Semaphore, SemaphorePermit } from "./semaphore.js";
 export { WatchReceiver, WatchSender, watch } from "./watch.js";
