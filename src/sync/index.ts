@@ -31,7 +31,8 @@
 export { EMPTY, type Empty, END, type End } from "../future/end.js";
 export { Barrier, BarrierWaitResult } from "./barrier.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./broadcast.js";
-export { AcquireError, Lagged, RecvError, SendError } from "./errors.js";
+export { Closed } from "./closed-signal.js";
+export { AcquireError, Lagged, RecvError, SendError, SendTimeoutError } from "./errors.js";
 /**
  * Multi-producer, multi-consumer channels, the work queue: `mpmc.channel(capacity)` and
  * `mpmc.unbounded()`. Clone the receiver for each worker; each message goes to exactly one
