@@ -15,6 +15,11 @@ export class ClosedSignal {
   fired = false;
   readonly waiters = new WaitList<Closed>();
 
+  /** The receiving side is back (a broadcast sender subscribed again): later `closed()` waits. */
+  reset(): void {
+    this.fired = false;
+  }
+
   fire(): void {
     if (this.fired) return;
     this.fired = true;
