@@ -123,7 +123,7 @@ export class WatchSender<T> {
   constructor(private readonly sh: WatchShared<T>) {}
 
   /**
-   * Another sender for the same value (Tokio's `watch::Sender` is `Clone` since 1.37): every
+   * Another sender for the same value (Tokio's `watch::Sender` is `Clone`): every
    * clone can publish, and receivers see the sender side closed only when all are closed.
    *
    * @example
