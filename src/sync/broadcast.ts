@@ -27,7 +27,8 @@ export class Shared<T> {
   /** Number of values ever sent; the next value gets sequence number `tail`. */
   tail = 0;
   senders = 1;
-  receivers = 1;
+  /** Open receivers; `addReceiver` counts the first one. */
+  receivers = 0;
   readonly waiters = new WaitList<BRecvFuture<T>>();
   /** Fires when the last receiver closes: `BroadcastSender.closed()`. */
   readonly closedSignal = new ClosedSignal();
@@ -453,7 +454,6 @@ export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastRe
   );
   const shared = new Shared<T>(capacity);
   const rx = new BroadcastReceiver(shared, 0);
-  shared.receivers = 0;
   shared.addReceiver(rx);
   return [new BroadcastSender(shared), rx];
 }
