@@ -433,7 +433,7 @@ export abstract class StreamBase<T> implements Stream<T> {
    * touch the timer wheel.
    *
    * @example
-   * const batches = rx.stream().chunksTimeout(500, 10); // up to 500 rows, at most 10 ms late
+   * const batches = rows.chunksTimeout(500, 10); // rows: any stream; up to 500 per batch, at most 10 ms late
    * for (let rows = yield* batches.next(); rows !== END; rows = yield* batches.next()) yield* db.insert(rows);
    */
   chunksTimeout(max: number, ms: number): StreamBase<T[]> {

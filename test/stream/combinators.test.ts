@@ -331,3 +331,13 @@ describe("stream combinators: futures", () => {
     );
   });
 });
+
+describe("streams are not thenables", () => {
+  it("a stream returned from run() or resolved by a promise is a value, not a pending thenable", async () => {
+    const s = await run(function* () {
+      return fromIterable([1, 2]);
+    });
+    expect(await Promise.resolve(s)).toBe(s);
+    expect("then" in s).toBe(false);
+  });
+});
