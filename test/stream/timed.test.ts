@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/runtime/index.js";
 import { END, type End, fromIterable } from "../../src/stream/index.js";
@@ -129,5 +130,49 @@ describe("time-based stream adapters (paused clock)", () => {
       yield* advance(0);
       expect(src.cancelled).toBe(1);
     }, paused);
+  });
+
+  it("chunksTimeout under random arrival times: order kept, batches bounded, a short batch exactly at its deadline", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat(20), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 15 }),
+        async (gaps, max, ms) => {
+          const out = await run(function* () {
+            const src = new Manual<number>();
+            const t0 = Instant.now().ms;
+            const arrivals: number[] = [];
+            spawn(function* () {
+              for (let i = 0; i < gaps.length; i++) {
+                yield* sleep(gaps[i]!);
+                arrivals.push(Instant.now().ms - t0);
+                src.send(i);
+              }
+              src.close();
+            });
+            const batches: { items: number[]; at: number }[] = [];
+            const s = src.chunksTimeout(max, ms);
+            for (let b = yield* s.next(); b !== END; b = yield* s.next()) {
+              batches.push({ items: b, at: Instant.now().ms - t0 });
+            }
+            return { arrivals, batches };
+          }, paused);
+          const { arrivals, batches } = out;
+          expect(batches.flatMap((b) => b.items)).toEqual(gaps.map((_, i) => i));
+          for (let k = 0; k < batches.length; k++) {
+            const b = batches[k]!;
+            expect(b.items.length).toBeGreaterThan(0);
+            expect(b.items.length).toBeLessThanOrEqual(max);
+            const first = arrivals[b.items[0]!]!;
+            const last = arrivals[b.items[b.items.length - 1]!]!;
+            if (b.items.length === max) expect(b.at).toBe(last);
+            else if (k < batches.length - 1) expect(b.at).toBe(first + ms);
+            else expect(b.at).toBeLessThanOrEqual(first + ms); // the end of the stream flushes early
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
