@@ -519,7 +519,11 @@ export abstract class StreamBase<T> implements Stream<T> {
    * yield* fromIterable(urls).forEachConcurrent(16, (url) => crawl(url));
    */
   forEachConcurrent(limit: number, fn: (item: T) => IntoFuture<unknown>): ForEachConcurrent {
-    if (limit !== Number.POSITIVE_INFINITY) positiveInt("forEachConcurrent(limit, fn): limit", limit, false);
+    if (limit !== Number.POSITIVE_INFINITY && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)) {
+      throw new RangeError(
+        `forEachConcurrent(limit, fn): limit expects a positive integer, or Infinity for no limit; got ${typeof limit === "number" ? limit : typeof limit}.`,
+      );
+    }
     checkFn("forEachConcurrent()", fn);
     return new ForEachConcurrent(this, limit, fn);
   }
