@@ -519,7 +519,10 @@ export abstract class StreamBase<T> implements Stream<T> {
    * yield* fromIterable(urls).forEachConcurrent(16, (url) => crawl(url));
    */
   forEachConcurrent(limit: number, fn: (item: T) => IntoFuture<unknown>): ForEachConcurrent {
-    if (limit !== Number.POSITIVE_INFINITY && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)) {
+    if (
+      limit !== Number.POSITIVE_INFINITY &&
+      (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)
+    ) {
       throw new RangeError(
         `forEachConcurrent(limit, fn): limit expects a positive integer, or Infinity for no limit; got ${typeof limit === "number" ? limit : typeof limit}.`,
       );

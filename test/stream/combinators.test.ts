@@ -183,7 +183,7 @@ describe("stream combinators: item adapters", () => {
       /chunksTimeout\(max, ms\): max expects a positive integer; got 0/,
     );
     expect(() => s.forEachConcurrent(0, () => afterYields(1, 0))).toThrow(
-      /limit expects a positive integer; got 0/,
+      /limit expects a positive integer, or Infinity for no limit; got 0/,
     );
     expect(() => s.throttle(-1)).toThrow(/throttle\(ms\).*-1/);
     expect(() => s.timeout(Number.NaN)).toThrow(/timeout\(ms\)/);
