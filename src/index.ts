@@ -41,6 +41,7 @@ export {
 } from "./runtime/index.js";
 export { FuturesUnordered } from "./stream/index.js";
 export {
+  CANCELLED,
   CancellationToken,
   JoinError,
   type JoinHandle,
