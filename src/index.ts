@@ -47,6 +47,7 @@ export {
 export { FuturesUnordered } from "./stream/index.js";
 export {
   type AbortHandle,
+  CANCELLED,
   CancellationToken,
   JoinError,
   type JoinHandle,

@@ -44,7 +44,7 @@ export const NO_ERROR: unique symbol = Symbol("pollux.noError");
 const cleanupErrors = new WeakMap<object, unknown>();
 
 /** Bits of `bits` below this belong to the subclass (task state, async fn state). */
-const FRAME_SHIFT = 9;
+const FRAME_SHIFT = 10;
 const OWN_BITS = (1 << FRAME_SHIFT) - 1;
 
 export abstract class FrameDriver<T> extends FutureBase<T> {
@@ -53,7 +53,7 @@ export abstract class FrameDriver<T> extends FutureBase<T> {
   /** Frames under `top`, bottom first; allocated only when an async fn suspends while nested. */
   private below: Gen[] | null = null;
   /**
-   * Low 9 bits: the subclass's own state. Above: the frame state `(cancelIdx + 1) * 4 + mode`,
+   * Low 10 bits: the subclass's own state. Above: the frame state `(cancelIdx + 1) * 4 + mode`,
    * packed into one field to keep tasks small (Node has no pointer compression: every field costs
    * 8 bytes). `mode` says how to resume the top frame; `cancelIdx` is the index of the frame
    * receiving `return()` (-1: not cancelling); frames above it are cleanup helpers called from its
@@ -77,6 +77,11 @@ export abstract class FrameDriver<T> extends FutureBase<T> {
     const error = cleanupErrors.get(this);
     cleanupErrors.delete(this);
     return error;
+  }
+
+  /** The bottom frame (the generator the driver started with), or null once the stack is empty. */
+  protected get bottom(): Gen | null {
+    return this.below === null ? this.top : this.below[0]!;
   }
 
   /** Number of generator frames on the stack. */

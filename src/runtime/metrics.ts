@@ -23,11 +23,11 @@ export class Counters {
   timersFired = 0;
   /** pollux/time: timers taken out of the wheel before their deadline (cancel, drop, timeout won). */
   timersCancelled = 0;
-  /** Opt-in (`instrument: true`): total time spent inside task polls, in milliseconds. */
+  /** With `instrument`: time spent running tasks (drains, scheduler included), in milliseconds. */
   busyMs = 0;
   /** Opt-in: task polls that took longer than `slowPollMs`. */
   slowPolls = 0;
-  /** Opt-in: the longest task poll seen, in milliseconds. */
+  /** With `instrument`: the longest task poll measured, in milliseconds (~1 ms resolution, see slowPollMs). */
   longestPollMs = 0;
 }
 
@@ -57,9 +57,13 @@ export interface RuntimeMetrics extends BlockingPoolMetrics {
   readonly timersCancelled: number;
   /** Timers in the wheel right now: registered − fired − cancelled. */
   readonly timersPending: number;
+  /** With `instrument`: time spent running tasks (drains, scheduler included), in milliseconds. */
   readonly busyMs: number;
   /** With `instrument`: task polls longer than `slowPollMs`. */
   readonly slowPolls: number;
-  /** With `instrument`: the longest task poll, in milliseconds. */
+  /**
+   * With `instrument`: the longest task poll measured, in milliseconds. The poll watch measures
+   * only polls of ~1 ms or more, as a lower bound; shorter ones leave this at 0.
+   */
   readonly longestPollMs: number;
 }

@@ -41,7 +41,9 @@ import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js
 import { Handle } from "./handle.js";
 import { checkHook, type TaskHooks, TaskHooksList, type TaskMeta, type TaskTerminateMeta } from "./hooks.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
+import { anchorMaps } from "./map-anchors.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
+import { nextPoll, seenFor, setPoll, wasSeen, watchDrain } from "./poll-watch.js";
 import { Ring } from "./ring.js";
 import {
   type AbandonedTask,
@@ -64,6 +66,12 @@ const CLEANUP_NAME = "cleanup";
 /** Consecutive polls taken from the LIFO slot before it yields to the queue (Tokio uses 3). */
 const LIFO_LIMIT = 3;
 
+/** The first runtime constructed runs the map anchors' workload (see map-anchors.ts). */
+let anchoring = false;
+
+/** Below this `slowPollMs` the poll watch's ~1 ms resolution is too coarse: read the clock per poll. */
+const WATCH_MIN_SLOW_POLL_MS = 5;
+
 /** Options of {@link Runtime} and `run()`. */
 export interface RuntimeOptions {
   /** `"paused"`: time stands still and jumps to the next timer when no task is runnable. Default `"real"`. */
@@ -79,9 +87,10 @@ export interface RuntimeOptions {
    */
   yieldAfterMs?: number;
   /**
-   * Blocking detection: measure every task poll (one `performance.now()` per poll, ~50–100 ns),
-   * count and report polls longer than `slowPollMs`, and record where each task function was
-   * first spawned (one stack capture per function, a WeakMap look-up per spawn). Default: on,
+   * Blocking detection: count and report task polls longer than `slowPollMs`, and record where
+   * each task function was first spawned (one stack capture per function). A watcher thread
+   * measures polls at ~1 ms resolution for two memory stores and a load per poll (with
+   * `slowPollMs` below 5, or without worker threads: one clock read per poll). Default: on,
    * unless `NODE_ENV` is `"production"`. See docs/guide-blocking.md for measured costs.
    */
   instrument?: boolean;
@@ -394,6 +403,11 @@ export class Runtime implements Executor {
     if (options.onTaskSpawn !== undefined || options.onTaskTerminate !== undefined) {
       this.addTaskHooks({ onTaskSpawn: options.onTaskSpawn, onTaskTerminate: options.onTaskTerminate });
     }
+    if (!anchoring) {
+      anchoring = true;
+      // Instrumented with a precise clock: its counters take their warm (floating-point) form.
+      anchorMaps(new Runtime({ instrument: true, slowPollMs: 1, onSlowPoll: () => {}, onOrphans: false }));
+    }
   }
 
   /**
@@ -453,7 +467,7 @@ export class Runtime implements Executor {
     const fut = gen === null ? intoFuture(future) : null;
     if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
-    if (this.slowPolls !== null) task.spawnSite = this.slowPolls.siteFor(gen, fut);
+    if (this.slowPolls !== null) this.slowPolls.recordSite(gen, fut);
     this.counters.tasksSpawned++;
     if (this.alive++ === 0) activeRuntimes.add(this.selfRef);
     const head = this.liveHead;
@@ -574,7 +588,7 @@ export class Runtime implements Executor {
       name: t.name,
       label: t.label,
       awaits: describeFuture(t.awaiting),
-      spawnSite: t.spawnSite,
+      spawnSite: this.slowPolls?.spawnSiteOf(t.root),
     }));
     // Completing a task wakes its awaiter, possibly another abandoned task: empty the queue after.
     for (const t of tasks) if (!t.isFinished()) t.complete(CANCELLED, undefined);
@@ -701,8 +715,15 @@ export class Runtime implements Executor {
     current.runtime = this;
     const queue = this.queue;
     let total = 0;
-    // Blocking detection: one clock read per poll; a poll starts where the previous one ended.
-    let last = this.instrument ? performance.now() : 0;
+    // Blocking detection: the poll watch where it runs (no clock read per poll), else one clock
+    // read per poll (a poll starts where the previous one ended). Busy time is counted per drain.
+    let watch: Int32Array | null = null;
+    let last = 0;
+    let drainStart = 0;
+    if (this.instrument) {
+      if (this.slowPollMs >= WATCH_MIN_SLOW_POLL_MS) watch = watchDrain();
+      drainStart = last = performance.now();
+    }
     for (;;) {
       let polls = 0;
       while (polls < interval) {
@@ -723,7 +744,8 @@ export class Runtime implements Executor {
         }
         polls++;
         this.running = task;
-        if (this.instrument) last = this.runInstrumented(task, last);
+        if (watch !== null) this.runWatched(task, watch);
+        else if (this.instrument) last = this.runInstrumented(task, last);
         else task.run();
         this.running = null;
         if (this.stopDrain) break;
@@ -735,6 +757,7 @@ export class Runtime implements Executor {
       if (polls < interval || this.stopDrain || performance.now() - sliceStart >= this.yieldAfterMs) break;
     }
     this.stopDrain = false;
+    if (this.instrument) this.counters.busyMs += performance.now() - drainStart;
     this.counters.polls += total;
     this.slicePolls += total;
     current.runtime = prev;
@@ -759,24 +782,37 @@ export class Runtime implements Executor {
   };
 
   /**
-   * Poll `task` and measure it. `start` is when the previous poll of this drain ended (the
+   * Poll `task` and measure it by the clock (where the poll watch does not run, or `slowPollMs`
+   * is below its resolution). `start` is when the previous poll of this drain ended (the
    * scheduler's few hundred nanoseconds in between count toward this poll: noise next to
    * `slowPollMs`), which saves one clock read per poll. Returns when this poll ended.
    */
   private runInstrumented(task: Task<unknown>, start: number): number {
-    // Read before the poll: a task that completes in it drops its spawn site.
-    const site = task.spawnSite;
+    // Read before the poll: a task that completes in it drops what it runs.
+    const root = task.root;
     task.run();
     const end = performance.now();
-    const took = end - start;
+    this.measured(task, root, end - start);
+    return end;
+  }
+
+  /** Poll `task` under the poll watch: measured only if the watcher saw it running (≥ ~1 ms). */
+  private runWatched(task: Task<unknown>, watch: Int32Array): void {
+    const root = task.root;
+    const poll = nextPoll();
+    setPoll(watch, poll);
+    task.run();
+    setPoll(watch, 0);
+    if (wasSeen(watch, poll)) this.measured(task, root, seenFor(watch));
+  }
+
+  private measured(task: Task<unknown>, root: object | null, took: number): void {
     const c = this.counters;
-    c.busyMs += took;
     if (took > c.longestPollMs) c.longestPollMs = took;
     if (took > this.slowPollMs) {
       c.slowPolls++;
-      this.slowPolls?.report(task, site, took, end);
+      this.slowPolls?.report(task, root, took, performance.now());
     }
-    return end;
   }
 
   /**
@@ -926,7 +962,6 @@ export class Runtime implements Executor {
     if ((outcome === FAILED || outcome === CANCELLED_CLEANUP_FAILED) && !task.observed) {
       this.trackUnobserved(task);
     }
-    task.spawnSite = null;
     if (--this.alive === 0) activeRuntimes.delete(this.selfRef);
     const prev = task.prevLive;
     const next = task.nextLive;

@@ -18,8 +18,6 @@
  * need no real waiting). `pollux/time` installs that timer when it loads; a program that never
  * loaded `pollux/time` has no pollux timer at all, and the deadline is a plain Node timer.
  */
-import { formatSpawnSite } from "./slow-poll.js";
-
 /** Options of `Runtime.shutdown`. */
 export interface ShutdownOptions {
   /**
@@ -60,7 +58,7 @@ export interface AbandonedTask {
   readonly name: string | undefined;
   readonly label: string;
   readonly awaits: string;
-  readonly spawnSite: Error | null;
+  readonly spawnSite: string | undefined;
 }
 
 export const COMPLETED_REPORT: ShutdownReport = Object.freeze({
@@ -76,7 +74,7 @@ export function timedOutReport(timeout: number, tasks: readonly AbandonedTask[])
     name: t.name,
     label: t.label,
     awaits: t.awaits,
-    spawnSite: formatSpawnSite(t.spawnSite),
+    spawnSite: t.spawnSite,
   }));
   const list = unfinished
     .map(

@@ -11,6 +11,7 @@
  * `function* () {}` written inside a loop) is a new function each time and pays the capture
  * each time. The stack is formatted only when a slow poll is reported.
  */
+import { isGenerator } from "../future/into-future.js";
 import { label } from "../task/join-error.js";
 import type { Task } from "../task/task.js";
 
@@ -74,35 +75,43 @@ export class SlowPolls {
   /** Spawn site per task function (see the module comment). */
   private readonly sites = new WeakMap<object, Error>();
   private lastKey: object | null = null;
-  private lastSite: Error | null = null;
 
   constructor(private readonly hook: (info: SlowPollInfo) => void) {}
 
-  /**
-   * The spawn site to record for a task whose code is `gen` (a generator) or `future`: captured
-   * on the first spawn of that function, shared afterwards.
-   */
-  siteFor(gen: object | null, future: object | null): Error {
-    const key: object | null =
-      gen !== null ? Object.getPrototypeOf(gen) : future !== null ? (future.constructor ?? future) : null;
-    if (key === null) return captureSpawnSite();
-    // Spawning many tasks of one function in a row is the common case: skip the WeakMap.
-    if (key === this.lastKey) return this.lastSite!;
-    let site = this.sites.get(key);
-    if (site === undefined) {
-      site = captureSpawnSite();
-      this.sites.set(key, site);
-    }
-    this.lastKey = key;
-    this.lastSite = site;
-    return site;
+  /** What identifies a task's code: its generator function (by the generator's prototype) or its future's class. */
+  private static keyOf(root: object): object {
+    return isGenerator(root) ? Object.getPrototypeOf(root) : (root.constructor ?? root);
   }
 
-  report(task: Task<unknown>, site: Error | null, durationMs: number, now: number): void {
+  /**
+   * Record where a task whose code is `gen` (a generator) or `future` is spawned: captured on the
+   * first spawn of that function, shared by its later tasks.
+   */
+  recordSite(gen: object | null, future: object | null): void {
+    const root = gen ?? future;
+    if (root === null) return;
+    const key = SlowPolls.keyOf(root);
+    // Spawning many tasks of one function in a row is the common case: skip the WeakMap.
+    if (key === this.lastKey) return;
+    if (!this.sites.has(key)) this.sites.set(key, captureSpawnSite());
+    this.lastKey = key;
+  }
+
+  /** The spawn site recorded for the code `root` (what `Task.root` gave before the poll). */
+  private siteOf(root: object | null): Error | null {
+    return root === null ? null : (this.sites.get(SlowPolls.keyOf(root)) ?? null);
+  }
+
+  /** The formatted spawn site of the code `root` (`Task.root`), for reports other than slow polls. */
+  spawnSiteOf(root: object | null): string | undefined {
+    return formatSpawnSite(this.siteOf(root));
+  }
+
+  report(task: Task<unknown>, root: object | null, durationMs: number, now: number): void {
     const last = this.lastReport.get(task);
     if (last !== undefined && now - last < REPORT_EVERY_MS) return;
     this.lastReport.set(task, now);
-    const spawnSite = formatSpawnSite(site);
+    const spawnSite = formatSpawnSite(this.siteOf(root));
     const ms = durationMs >= 10 ? Math.round(durationMs) : Math.round(durationMs * 10) / 10;
     const message =
       `pollux: task ${label(task.id, task.name)}${spawnSite === undefined ? "" : ` (spawned at ${spawnSite})`} ` +

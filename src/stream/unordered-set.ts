@@ -9,6 +9,12 @@
  * wake costs O(1) whatever the size of the set. Members woken while the chain is walked wait for
  * the next call, so a member that wakes itself cannot make one call spin.
  *
+ * Finished members' nodes are kept (up to `SPARE_NODES`) and handed to the next pushed future, so
+ * a long-running set (`forEachConcurrent` over a million items, a `bufferUnordered` pipeline)
+ * allocates no node per future in steady state. A node is only kept when it is off the ready
+ * queue; a stale wake from its previous future's leftover registration at worst polls the new
+ * future once for nothing, which the Future contract allows.
+ *
  * It is not a future and not a stream by itself (no adapters), which lets `stream/stream.ts` use it
  * without an import cycle with `FuturesUnordered`.
  */
@@ -29,9 +35,13 @@ import type { Future } from "../future/future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { END, type End } from "./poll-next.js";
 
+/** How many finished nodes a set keeps for reuse. */
+const SPARE_NODES = 64;
+
 export class UnorderedSet<T> {
   private readonly q = new ReadyQueue();
   private live: Child[] = [];
+  private readonly spare: Child[] = [];
 
   get size(): number {
     return this.live.length;
@@ -55,7 +65,13 @@ export class UnorderedSet<T> {
 
   private add(future: Future<T>): Child {
     const live = this.live;
-    const node = new Child(this.q, future, live.length);
+    let node = this.spare.pop();
+    if (node === undefined) node = new Child(this.q, future, live.length);
+    else {
+      node.future = future;
+      node.index = live.length;
+      node.state = LIVE;
+    }
     live.push(node);
     return node;
   }
@@ -105,6 +121,7 @@ export class UnorderedSet<T> {
       live[node.index] = last;
       last.index = node.index;
     }
+    if (!node.queued && this.spare.length < SPARE_NODES) this.spare.push(node);
   }
 
   /** Cancel every member (synchronous drop; async fn cleanup continues on a detached task). */

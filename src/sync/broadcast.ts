@@ -16,6 +16,7 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
+import { Closed, ClosedSignal } from "./closed-signal.js";
 import { Lagged, SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -26,11 +27,35 @@ export class Shared<T> {
   /** Number of values ever sent; the next value gets sequence number `tail`. */
   tail = 0;
   senders = 1;
-  receivers = 1;
+  /** Open receivers; `addReceiver` counts the first one. */
+  receivers = 0;
   readonly waiters = new WaitList<BRecvFuture<T>>();
+  /** Fires when the last receiver closes: `BroadcastSender.closed()`. */
+  readonly closedSignal = new ClosedSignal();
+  /**
+   * The open receivers (swap-remove by `slot`), read only by `BroadcastSender.len()` to find the
+   * slowest one: no cost per value.
+   */
+  readonly rxs: BroadcastReceiver<T>[] = [];
 
   constructor(readonly capacity: number) {
     this.buf = new Array<T | undefined>(capacity).fill(undefined);
+  }
+
+  addReceiver(rx: BroadcastReceiver<T>): void {
+    if (this.receivers++ === 0) this.closedSignal.reset();
+    rx.slot = this.rxs.length;
+    this.rxs.push(rx);
+  }
+
+  removeReceiver(rx: BroadcastReceiver<T>): void {
+    const rxs = this.rxs;
+    const last = rxs.pop()!;
+    if (last !== rx) {
+      rxs[rx.slot] = last;
+      last.slot = rx.slot;
+    }
+    if (--this.receivers === 0) this.closedSignal.fire();
   }
 
   wakeAll(): void {
@@ -157,8 +182,56 @@ export class BroadcastSender<T> {
    * const rx = tx.subscribe();
    */
   subscribe(): BroadcastReceiver<T> {
-    this.shared.receivers++;
-    return new BroadcastReceiver(this.shared, this.shared.tail);
+    const rx = new BroadcastReceiver(this.shared, this.shared.tail);
+    this.shared.addReceiver(rx);
+    return rx;
+  }
+
+  /**
+   * A future that completes when no receiver is left (every one closed), at once if none is
+   * (Tokio's `broadcast::Sender::closed`). A `subscribe()` after that makes later `closed()`
+   * futures wait again.
+   *
+   * Cancel safety: cancel-safe; it only waits.
+   *
+   * Cost: one small future; O(1) to register and cancel.
+   *
+   * @example
+   * yield* select({ idle: tx.closed(), tick: ticker.tick() }); // stop publishing with no audience
+   */
+  closed(): Closed {
+    return new Closed(this.shared.closedSignal);
+  }
+
+  /**
+   * How many values are still queued: sent, still held, and not yet read by the slowest open
+   * receiver (at most the capacity). Tokio's `Sender::len`.
+   *
+   * Cost: O(receivers): it looks at each open receiver's position.
+   *
+   * @example
+   * metrics.gauge("events.backlog", tx.len());
+   */
+  len(): number {
+    const shared = this.shared;
+    const rxs = shared.rxs;
+    let oldest = shared.tail;
+    for (let i = 0; i < rxs.length; i++) {
+      const pos = rxs[i]!.pos;
+      if (pos < oldest) oldest = pos;
+    }
+    const queued = shared.tail - oldest;
+    return queued < shared.capacity ? queued : shared.capacity;
+  }
+
+  /**
+   * True when every open receiver has read every value still held (`len() === 0`).
+   *
+   * @example
+   * if (tx.isEmpty()) flushed.notifyWaiters();
+   */
+  isEmpty(): boolean {
+    return this.len() === 0;
   }
 
   /**
@@ -217,6 +290,8 @@ function closedHandle(what: string): Error {
 export class BroadcastReceiver<T> {
   /** @internal sequence number of the next value to read. */
   pos: number;
+  /** @internal index in `Shared.rxs`. */
+  slot = 0;
   /** @internal the recv future currently registered. */
   waiter: BRecvFuture<T> | null = null;
   private sh: Shared<T> | null;
@@ -290,8 +365,9 @@ export class BroadcastReceiver<T> {
    */
   resubscribe(): BroadcastReceiver<T> {
     const shared = this.shared();
-    shared.receivers++;
-    return new BroadcastReceiver(shared, shared.tail);
+    const rx = new BroadcastReceiver(shared, shared.tail);
+    shared.addReceiver(rx);
+    return rx;
   }
 
   /**
@@ -313,7 +389,7 @@ export class BroadcastReceiver<T> {
       waker.wake();
     }
     this.sh = null;
-    shared.receivers--;
+    shared.removeReceiver(this);
   }
 
   /** Same as {@link BroadcastReceiver.close}, for `using`. */
@@ -325,6 +401,27 @@ export class BroadcastReceiver<T> {
   get length(): number {
     const shared = this.sh;
     return shared === null ? 0 : shared.tail - this.pos;
+  }
+
+  /**
+   * Tokio's name for {@link BroadcastReceiver.length}: values sent that this receiver has not
+   * read. More than the capacity means the next `recv()` throws {@link Lagged}.
+   *
+   * @example
+   * if (rx.len() > 100) console.warn("falling behind");
+   */
+  len(): number {
+    return this.length;
+  }
+
+  /**
+   * True when this receiver has read everything sent so far.
+   *
+   * @example
+   * if (rx.isEmpty()) yield* flush();
+   */
+  isEmpty(): boolean {
+    return this.length === 0;
   }
 }
 
@@ -356,5 +453,7 @@ export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastRe
     "It is how many recent values the channel keeps for receivers that are behind.",
   );
   const shared = new Shared<T>(capacity);
-  return [new BroadcastSender(shared), new BroadcastReceiver(shared, 0)];
+  const rx = new BroadcastReceiver(shared, 0);
+  shared.addReceiver(rx);
+  return [new BroadcastSender(shared), rx];
 }

@@ -29,6 +29,33 @@ export class SendError<T = unknown> extends Error {
 }
 
 /**
+ * `Sender.sendTimeout(value, ms)` gave up: the channel stayed full for `ms`. The value was not
+ * sent and is in `value` (Tokio's `SendTimeoutError::Timeout`). A closed channel throws
+ * {@link SendError} instead, so the two cases are told apart by class.
+ *
+ * @example
+ * try {
+ *   yield* tx.sendTimeout(job, 100);
+ * } catch (e) {
+ *   if (e instanceof SendTimeoutError) shed(e.value); // the consumer is too slow
+ *   else throw e;
+ * }
+ */
+export class SendTimeoutError<T = unknown> extends Error {
+  override readonly name = "SendTimeoutError";
+  constructor(
+    /** The value that was not sent. */
+    readonly value: T,
+    /** The time limit, in milliseconds. */
+    readonly ms: number,
+  ) {
+    super(
+      `send timed out: the channel stayed full for ${ms} ms, so the value was not sent (it is in error.value)`,
+    );
+  }
+}
+
+/**
  * Receiving failed because the sending side is gone: a `oneshot` sender closed without sending, or
  * every `watch` sender closed while `changed()` waited.
  *

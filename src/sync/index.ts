@@ -31,7 +31,8 @@
 export { EMPTY, type Empty, END, type End } from "../future/end.js";
 export { Barrier, BarrierWaitResult } from "./barrier.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./broadcast.js";
-export { AcquireError, Lagged, RecvError, SendError } from "./errors.js";
+export { Closed } from "./closed-signal.js";
+export { AcquireError, Lagged, RecvError, SendError, SendTimeoutError } from "./errors.js";
 /**
  * Multi-producer, multi-consumer channels, the work queue: `mpmc.channel(capacity)` and
  * `mpmc.unbounded()`. Clone the receiver for each worker; each message goes to exactly one
@@ -56,10 +57,10 @@ export * as mpmc from "./mpmc.js";
  * yield* tx.send(job);
  */
 export * as mpsc from "./mpsc.js";
-export { Mutex, MutexGuard } from "./mutex.js";
-export { Notify } from "./notify.js";
+export { MappedMutexGuard, Mutex, MutexGuard } from "./mutex.js";
+export { Notified, Notify } from "./notify.js";
 export { OnceCell } from "./once-cell.js";
 export { OneshotReceiver, OneshotSender, oneshot } from "./oneshot.js";
-export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.js";
+export { RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.js";
 export { Semaphore, SemaphorePermit } from "./semaphore.js";
 export { WatchReceiver, WatchSender, watch } from "./watch.js";

@@ -25,12 +25,18 @@
  * The one observable effect: a completed future must not be awaited or cancelled again (outside
  * the Future contract anyway); awaiting it again behaves like a fresh call.
  */
+
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
-import { SendError } from "./errors.js";
+import { checkDuration } from "../time/duration.js";
+import { type Sleep, sleep } from "../time/sleep.js";
+import { Closed, ClosedSignal } from "./closed-signal.js";
+import { SendError, SendTimeoutError } from "./errors.js";
+import { checkRecvLimit, RecvMany } from "./recv-many.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
 
@@ -44,6 +50,7 @@ const DONE = 4;
 // SlotFuture modes.
 const SEND = 0;
 const RESERVE = 1;
+const RESERVE_MANY = 2;
 
 /** @internal state shared by the senders and the receiver of one bounded channel. */
 export class Chan<T> {
@@ -57,8 +64,10 @@ export class Chan<T> {
   rxClosed = false;
   rxWaker: Waker | null = null;
   /** The recv future currently registered, for detecting two concurrent receivers. */
-  rxWaiter: RecvFuture<T> | null = null;
+  rxWaiter: object | null = null;
   readonly waiters = new WaitList<SlotFuture<T, unknown>>();
+  /** Fires when the receiver closes: `Sender.closed()`. */
+  readonly closedSignal = new ClosedSignal();
 
   constructor(readonly capacity: number) {
     this.available = capacity;
@@ -75,18 +84,29 @@ export class Chan<T> {
     }
   }
 
-  /** A slot became free: give it to the first waiting sender, or make it available. */
+  /**
+   * A slot became free: give it to the first waiting sender, or make it available. A waiter for
+   * several slots (`reserveMany`) collects them one by one and is granted when it has them all.
+   */
   releaseSlot(): void {
-    const next = this.waiters.shift();
+    const next = this.waiters.head;
     if (next === null) {
       this.available++;
       return;
     }
+    if (++next.assigned < next.need) return;
+    this.waiters.shift();
     next.state = GRANTED;
-    this.reserved++;
+    next.assigned = 0;
+    this.reserved += next.need;
     const w = next.waker!;
     next.waker = null;
     w.wake();
+  }
+
+  /** The receiver took `n` messages at once: free their slots. */
+  releaseSlots(n: number): void {
+    for (let i = 0; i < n; i++) this.releaseSlot();
   }
 
   /** True when `recv` must return END: nothing buffered and nothing can arrive. */
@@ -111,12 +131,15 @@ export class Chan<T> {
   closeReceiver(): void {
     if (this.rxClosed) return;
     this.rxClosed = true;
+    this.closedSignal.fire();
     // Queued senders fail with their value. Granted ones keep their slot: like a reserved permit,
     // they may still send, and the receiver drains what they send.
     for (let n = this.waiters.takeAll(); n !== null; ) {
       const next = n.qNext;
       n.qPrev = null;
       n.qNext = null;
+      this.available += n.assigned;
+      n.assigned = 0;
       n.state = CLOSED;
       const w = n.waker!;
       n.waker = null;
@@ -136,6 +159,10 @@ class SlotFuture<T, R> extends FutureBase<R> {
   qNext: SlotFuture<T, unknown> | null = null;
   waker: Waker | null = null;
   state = INIT;
+  /** Slots this request needs: 1, or n for `reserveMany(n)`. */
+  need = 1;
+  /** Slots handed to this request while it waits (only `reserveMany` waits with some). */
+  assigned = 0;
 
   constructor(
     private readonly chan: Chan<T>,
@@ -149,22 +176,28 @@ class SlotFuture<T, R> extends FutureBase<R> {
   poll(cx: Context): Poll<R> {
     const chan = this.chan;
     switch (this.state) {
-      case INIT:
+      case INIT: {
         if (chan.rxClosed) return this.fail();
-        if (chan.available > 0) {
+        const need = this.need;
+        if (chan.available >= need) {
           if (!pollProceed(cx)) return PENDING;
-          chan.available--;
+          chan.available -= need;
           return this.complete();
         }
+        // Free slots go to the waiter at the front: take what is there (only a multi-slot
+        // request can find some) and wait for the rest.
+        this.assigned = chan.available;
+        chan.available = 0;
         this.state = WAITING;
         this.waker = cx.waker;
         chan.waiters.push(this as SlotFuture<T, unknown>);
         return PENDING;
+      }
       case WAITING:
         this.waker = cx.waker;
         return PENDING;
       case GRANTED:
-        chan.reserved--;
+        chan.reserved -= this.need;
         return this.complete();
       case CLOSED:
         return this.fail();
@@ -184,7 +217,8 @@ class SlotFuture<T, R> extends FutureBase<R> {
       if (this.tx !== null) this.tx.spare = this as SlotFuture<T, unknown> as SlotFuture<T, void>;
       return undefined as R;
     }
-    this.chan.reserved++;
+    this.chan.reserved += this.need;
+    if (this.mode === RESERVE_MANY) return new PermitIterator(this.chan, this.need) as R;
     return new Permit(this.chan) as R;
   }
 
@@ -199,20 +233,86 @@ class SlotFuture<T, R> extends FutureBase<R> {
     const state = this.state;
     this.state = DONE;
     this.value = undefined;
+    const chan = this.chan;
     if (state === WAITING) {
-      this.chan.waiters.remove(this as SlotFuture<T, unknown>);
+      chan.waiters.remove(this as SlotFuture<T, unknown>);
       this.waker = null;
-      this.chan.wakeReceiverIfDone();
+      // Slots collected so far go on to the next waiters.
+      const assigned = this.assigned;
+      this.assigned = 0;
+      chan.releaseSlots(assigned);
+      chan.wakeReceiverIfDone();
     } else if (state === GRANTED) {
-      // Granted but never observed: nothing was sent; pass the slot on.
-      this.chan.reserved--;
-      this.chan.releaseSlot();
-      this.chan.wakeReceiverIfDone();
+      // Granted but never observed: nothing was sent; pass the slots on.
+      chan.reserved -= this.need;
+      chan.releaseSlots(this.need);
+      chan.wakeReceiverIfDone();
     }
   }
 
   override describe(): string {
     return this.mode === SEND ? "mpsc Sender.send() (channel full)" : "mpsc Sender.reserve() (channel full)";
+  }
+}
+
+/**
+ * The future returned by {@link Sender.sendTimeout}: a send that gives up after `ms`, throwing
+ * {@link SendTimeoutError} with the value. The timer starts at the first poll and is only armed
+ * when the channel is full.
+ *
+ * @example
+ * const f: SendTimeout<Job> = tx.sendTimeout(job, 50);
+ */
+export class SendTimeout<T> extends FutureBase<void> {
+  private timer: Sleep | null = null;
+  private done = false;
+
+  /** @internal use {@link Sender.sendTimeout}. */
+  constructor(
+    private readonly send: SlotFuture<T, void>,
+    private readonly ms: number,
+  ) {
+    super();
+  }
+
+  poll(cx: Context): Poll<void> {
+    if (this.done)
+      throw new Error("mpsc sendTimeout future polled after it completed; call sendTimeout() again.");
+    let out: Poll<void>;
+    try {
+      out = this.send.poll(cx);
+    } catch (e) {
+      this.finish();
+      throw e;
+    }
+    if (out !== PENDING) {
+      this.finish();
+      return out;
+    }
+    if (this.send.state === INIT) return PENDING; // budget spent before it could look
+    let t = this.timer;
+    if (t === null) t = this.timer = sleep(this.ms);
+    if (t.poll(cx) === PENDING) return PENDING;
+    const value = this.send.value as T;
+    this.send.cancel();
+    this.finish();
+    throw new SendTimeoutError(value, this.ms);
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.timer?.cancel();
+  }
+
+  override cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.send.cancel();
+    this.timer?.cancel();
+  }
+
+  override describe(): string {
+    return `mpsc Sender.sendTimeout(${this.ms} ms) (channel full)`;
   }
 }
 
@@ -327,6 +427,69 @@ export class Sender<T> {
   }
 
   /**
+   * Send `value`, waiting at most `ms` for a free slot (Tokio's `send_timeout`). Throws
+   * {@link SendTimeoutError} carrying the value when the time runs out, {@link SendError} when
+   * the receiver closed the channel. The timer starts at the first poll.
+   *
+   * Cancel safety: as `send`: cancelled before it completes, the value was not sent.
+   *
+   * Cost: `send`'s future plus one wrapper; a timer only when the channel is full.
+   *
+   * @throws RangeError for a negative, NaN or infinite `ms`.
+   * @example
+   * try { yield* tx.sendTimeout(frame, 100); }
+   * catch (e) { if (e instanceof SendTimeoutError) dropSlowClient(); else throw e; }
+   */
+  sendTimeout(value: T, ms: number): SendTimeout<T> {
+    if (!this.open) throw closedHandle("sendTimeout()");
+    checkDuration(ms, "Sender.sendTimeout(value, ms)");
+    return new SendTimeout(new SlotFuture<T, void>(this.chan, value, SEND, null), ms);
+  }
+
+  /**
+   * A future that completes once the receiver is gone (closed or disposed), at once if it already
+   * is (Tokio's `Sender::closed`). Select on it to stop producing for a consumer that left: a
+   * streaming response whose client disconnected.
+   *
+   * Cancel safety: cancel-safe; it only waits.
+   *
+   * Cost: one small future; registering and cancelling are O(1).
+   *
+   * @example
+   * const r = yield* select({ gone: tx.closed(), chunk: render.next() });
+   * if (r.key === "gone") return; // nobody reads the response any more
+   */
+  closed(): Closed {
+    return new Closed(this.chan.closedSignal);
+  }
+
+  /**
+   * A {@link WeakSender} for this channel: it does not keep the channel open (the receiver sees
+   * the end once every strong sender is closed) and can be upgraded back while one is open.
+   *
+   * @example
+   * const weak = tx.downgrade(); // e.g. held by a registry that must not keep the stream alive
+   */
+  downgrade(): WeakSender<T> {
+    return new WeakSender(this.chan);
+  }
+
+  /**
+   * True when `other` sends into the same channel as this sender.
+   *
+   * @example
+   * if (tx.sameChannel(registered)) return;
+   */
+  sameChannel(other: Sender<T> | WeakSender<T>): boolean {
+    return other.chanOf() === this.chan;
+  }
+
+  /** @internal */
+  chanOf(): Chan<T> {
+    return this.chan;
+  }
+
+  /**
    * Send `value` now if a slot is free. Returns false when the channel is full (or senders are
    * queued ahead); throws {@link SendError} when the receiver closed the channel.
    *
@@ -363,6 +526,39 @@ export class Sender<T> {
   reserve(): FutureBase<Permit<T>> {
     if (!this.open) throw closedHandle("reserve()");
     return new SlotFuture<T, Permit<T>>(this.chan, undefined, RESERVE, null);
+  }
+
+  /**
+   * Wait for `n` free slots at once and hold them as a {@link PermitIterator} of `n` permits
+   * (Tokio's `reserve_many`). The request keeps its place in the queue and collects freed slots
+   * until it has all `n`. Throws {@link SendError} if the receiver closed the channel.
+   *
+   * Cancel safety: no slot leaks: slots collected by a cancelled request go to the next waiters.
+   *
+   * Cost: one future and one iterator; one `Permit` object per permit taken from it.
+   *
+   * @throws RangeError when `n` is not a whole number from 1 to the channel's capacity.
+   * @example
+   * using permits = yield* tx.reserveMany(batch.length);
+   * for (const item of batch) permits.send(item);
+   */
+  reserveMany(n: number): FutureBase<PermitIterator<T>> {
+    if (!this.open) throw closedHandle("reserveMany()");
+    checkCount(
+      "Sender.reserveMany(n): n",
+      n,
+      1,
+      `The channel holds ${this.chan.capacity} messages at most, so ask for 1 to ${this.chan.capacity}.`,
+    );
+    if (n > this.chan.capacity) {
+      throw new RangeError(
+        `Sender.reserveMany(n): n must be at most the channel's capacity ${this.chan.capacity}; got ${n}. ` +
+          "More could never be free at once.",
+      );
+    }
+    const f = new SlotFuture<T, PermitIterator<T>>(this.chan, undefined, RESERVE_MANY, null);
+    f.need = n;
+    return f;
   }
 
   /**
@@ -496,6 +692,118 @@ export class Permit<T> {
 }
 
 /**
+ * Permits for several slots, from {@link Sender.reserveMany}: iterate to take them one
+ * {@link Permit} at a time, or `send(v)` straight into the next slot. Releasing (or disposing)
+ * returns the slots not used yet. Tokio's `PermitIterator`.
+ *
+ * @example
+ * using permits = yield* tx.reserveMany(3);
+ * permits.send("a");
+ * for (const p of permits) p.send("more"); // the two left
+ */
+export class PermitIterator<T> implements Iterable<Permit<T>>, Disposable {
+  private chan: Chan<T> | null;
+  private left: number;
+
+  /** @internal use {@link Sender.reserveMany}. */
+  constructor(chan: Chan<T>, n: number) {
+    this.chan = chan;
+    this.left = n;
+  }
+
+  /** Permits not used yet. */
+  get length(): number {
+    return this.left;
+  }
+
+  /**
+   * Send `value` into the next reserved slot: synchronous and infallible. Throws when none is left.
+   *
+   * @example
+   * permits.send(row);
+   */
+  send(value: T): void {
+    const chan = this.chan;
+    if (chan === null || this.left === 0) {
+      throw new Error("PermitIterator.send(): no reserved slot left; reserveMany() more.");
+    }
+    this.left--;
+    if (this.left === 0) this.chan = null;
+    chan.reserved--;
+    chan.enqueue(value);
+  }
+
+  /** Take the next permit as a {@link Permit}; done once all are taken. */
+  next(): IteratorResult<Permit<T>> {
+    const chan = this.chan;
+    if (chan === null || this.left === 0) return { done: true, value: undefined };
+    this.left--;
+    if (this.left === 0) this.chan = null;
+    return { done: false, value: new Permit(chan) };
+  }
+
+  [Symbol.iterator](): Iterator<Permit<T>> {
+    return this;
+  }
+
+  /** Give back the slots not used yet. Idempotent. */
+  release(): void {
+    const chan = this.chan;
+    if (chan === null) return;
+    this.chan = null;
+    const n = this.left;
+    this.left = 0;
+    chan.reserved -= n;
+    chan.releaseSlots(n);
+    chan.wakeReceiverIfDone();
+  }
+
+  /** Same as {@link PermitIterator.release}, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * A sender that does not keep the channel open (Tokio's `WeakSender`): the receiver sees the end
+ * once every strong {@link Sender} is closed, whatever weak ones remain. `upgrade()` gives a
+ * strong sender back while one is still open. Nothing to close.
+ *
+ * @example
+ * const weak = tx.downgrade();
+ * const strong = weak.upgrade();
+ * if (strong !== undefined) { using s = strong; yield* s.send(msg); }
+ */
+export class WeakSender<T> {
+  /** @internal use {@link Sender.downgrade}. */
+  constructor(private readonly chan: Chan<T>) {}
+
+  /**
+   * A new strong sender, or undefined once every strong sender is closed (the channel is ending).
+   * Close the returned sender as any other.
+   *
+   * @example
+   * const tx = weak.upgrade();
+   */
+  upgrade(): Sender<T> | undefined {
+    const chan = this.chan;
+    if (chan.senders === 0) return undefined;
+    chan.senders++;
+    return new Sender(chan);
+  }
+
+  /** True when `other` sends into the same channel. */
+  sameChannel(other: Sender<T> | WeakSender<T>): boolean {
+    return other.chanOf() === this.chan;
+  }
+
+  /** @internal */
+  chanOf(): Chan<T> {
+    return this.chan;
+  }
+}
+
+/**
  * The receiving half of a channel. There is one per channel: only one `recv()` may wait at a time.
  *
  * @example
@@ -528,6 +836,39 @@ export class Receiver<T> {
       return f;
     }
     return new RecvFuture(this.chan, this);
+  }
+
+  /**
+   * Wait for at least one message, then move up to `limit` buffered messages onto the end of
+   * `buffer` and resolve how many were moved; `END` once the channel is closed and drained
+   * (Tokio's `recv_many`, with `END` where it returns 0). Drains in batches: one wake and one unit
+   * of coop budget per batch instead of per message.
+   *
+   * Cancel safety: cancel-safe: messages are moved only when the future completes.
+   *
+   * Cost: one small future per call; no allocation per message beyond `buffer`'s growth.
+   *
+   * @throws RangeError when `limit` is not a whole number ≥ 1.
+   * @example
+   * const batch: Row[] = [];
+   * while ((yield* rx.recvMany(batch, 500)) !== END) {
+   *   yield* db.insert(batch);
+   *   batch.length = 0;
+   * }
+   */
+  recvMany(buffer: T[], limit: number): RecvMany<T> {
+    checkRecvLimit(buffer, limit);
+    return new RecvMany(this.chan, buffer, limit);
+  }
+
+  /**
+   * True when `other` sends into this receiver's channel.
+   *
+   * @example
+   * if (rx.sameChannel(tx)) console.log("paired");
+   */
+  sameChannel(other: Sender<T> | WeakSender<T>): boolean {
+    return other.chanOf() === this.chan;
   }
 
   /**
@@ -611,3 +952,19 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   const chan = new Chan<T>(capacity);
   return [new Sender(chan), new Receiver(chan)];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
+anchorWork(function* (keep) {
+  const [tx, rx] = channel<number>(1);
+  keep(tx, rx);
+  yield* tx.send(1);
+  const send = tx.send(2);
+  keep(send);
+  yield* send;
+  const recv = rx.recv();
+  keep(recv);
+  yield* recv;
+  yield* rx.recv();
+  tx.close();
+  yield* rx.recv();
+});

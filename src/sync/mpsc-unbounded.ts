@@ -6,13 +6,17 @@
  * there is no sender queue. Memory is bounded only by how fast the receiver drains. A completed
  * recv future is reused by the next `recv()`, as in the bounded channel.
  */
+
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
+import { Closed, ClosedSignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
 import { twoReceivers } from "./mpsc-bounded.js";
+import { checkRecvLimit, RecvMany } from "./recv-many.js";
 
 /** @internal state shared by the senders and the receiver of one unbounded channel. */
 export class UChan<T> {
@@ -20,7 +24,15 @@ export class UChan<T> {
   senders = 1;
   rxClosed = false;
   rxWaker: Waker | null = null;
-  rxWaiter: URecvFuture<T> | null = null;
+  rxWaiter: object | null = null;
+  /** Fires when the receiver closes: `UnboundedSender.closed()`. */
+  readonly closedSignal = new ClosedSignal();
+
+  drained(): boolean {
+    return this.buf.length === 0 && (this.senders === 0 || this.rxClosed);
+  }
+
+  releaseSlots(): void {}
 
   wakeReceiver(): void {
     const w = this.rxWaker;
@@ -155,6 +167,74 @@ export class UnboundedSender<T> {
   isClosed(): boolean {
     return this.chan.rxClosed;
   }
+
+  /**
+   * A future that completes once the receiver is gone (closed or disposed), at once if it already
+   * is (Tokio's `UnboundedSender::closed`). Cancel-safe; O(1) to register and cancel.
+   *
+   * @example
+   * spawn(function* () { yield* tx.closed(); unsubscribe(); }); // stop the feed when nobody reads
+   */
+  closed(): Closed {
+    return new Closed(this.chan.closedSignal);
+  }
+
+  /**
+   * A {@link WeakUnboundedSender}: does not keep the channel open; `upgrade()` gives a sender back
+   * while a strong one is open.
+   *
+   * @example
+   * const weak = tx.downgrade();
+   */
+  downgrade(): WeakUnboundedSender<T> {
+    return new WeakUnboundedSender(this.chan);
+  }
+
+  /** True when `other` sends into the same channel. */
+  sameChannel(other: UnboundedSender<T> | WeakUnboundedSender<T>): boolean {
+    return other.chanOf() === this.chan;
+  }
+
+  /** @internal */
+  chanOf(): UChan<T> {
+    return this.chan;
+  }
+}
+
+/**
+ * An unbounded sender that does not keep the channel open (Tokio's `WeakUnboundedSender`); see
+ * the bounded {@link WeakSender}.
+ *
+ * @example
+ * const tx = weak.upgrade();
+ * if (tx !== undefined) { tx.send(event); tx.close(); }
+ */
+export class WeakUnboundedSender<T> {
+  /** @internal use {@link UnboundedSender.downgrade}. */
+  constructor(private readonly chan: UChan<T>) {}
+
+  /**
+   * A new strong sender, or undefined once every strong sender is closed.
+   *
+   * @example
+   * const tx = weak.upgrade();
+   */
+  upgrade(): UnboundedSender<T> | undefined {
+    const chan = this.chan;
+    if (chan.senders === 0) return undefined;
+    chan.senders++;
+    return new UnboundedSender(chan);
+  }
+
+  /** True when `other` sends into the same channel. */
+  sameChannel(other: UnboundedSender<T> | WeakUnboundedSender<T>): boolean {
+    return other.chanOf() === this.chan;
+  }
+
+  /** @internal */
+  chanOf(): UChan<T> {
+    return this.chan;
+  }
 }
 
 /**
@@ -191,6 +271,27 @@ export class UnboundedReceiver<T> {
   }
 
   /**
+   * Wait for at least one message, then move up to `limit` buffered ones onto the end of `buffer`
+   * and resolve how many; `END` once closed and drained (Tokio's `recv_many`). Cancel-safe.
+   *
+   * Cost: one small future per batch; one unit of coop budget per batch.
+   *
+   * @throws RangeError when `limit` is not a whole number ≥ 1.
+   * @example
+   * const lines: string[] = [];
+   * while ((yield* rx.recvMany(lines, 256)) !== END) { flush(lines); lines.length = 0; }
+   */
+  recvMany(buffer: T[], limit: number): RecvMany<T> {
+    checkRecvLimit(buffer, limit);
+    return new RecvMany(this.chan, buffer, limit);
+  }
+
+  /** True when `other` sends into this receiver's channel. */
+  sameChannel(other: UnboundedSender<T> | WeakUnboundedSender<T>): boolean {
+    return other.chanOf() === this.chan;
+  }
+
+  /**
    * Take the next buffered message without waiting: `EMPTY` when none is buffered but one may
    * still arrive, `END` when the channel is closed and drained (what `recv()` would resolve).
    *
@@ -215,6 +316,7 @@ export class UnboundedReceiver<T> {
     const chan = this.chan;
     if (chan.rxClosed) return;
     chan.rxClosed = true;
+    chan.closedSignal.fire();
     if (chan.buf.length === 0) chan.wakeReceiver();
   }
 
@@ -255,3 +357,15 @@ export function unbounded<T>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
   const chan = new UChan<T>();
   return [new UnboundedSender(chan), new UnboundedReceiver(chan)];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
+anchorWork(function* (keep) {
+  const [tx, rx] = unbounded<number>();
+  keep(tx, rx);
+  tx.send(1);
+  const recv = rx.recv();
+  keep(recv);
+  yield* recv;
+  tx.close();
+  yield* rx.recv();
+});

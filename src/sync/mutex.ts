@@ -120,11 +120,92 @@ export class MutexGuard<T> {
     this.release();
   }
 
+  /**
+   * Narrow the guard onto a part of the value (Tokio's `MutexGuard::map`): the lock stays held,
+   * now by the returned guard, whose `value` is `fn(value)`. This guard gives up the lock to it
+   * (using or releasing it afterwards does nothing), so hand the mapped guard to code that must
+   * see only its part. JavaScript has no reference to a field, so map to an object (a table
+   * entry, a sub-state) and mutate it through the mapped guard's `value`.
+   *
+   * Cost: one call and one small object.
+   *
+   * @example
+   * using all = yield* accounts.lock();
+   * using acct = all.map((m) => m.get(id)!); // only this account is visible below
+   * acct.value.balance -= amount;
+   */
+  map<U>(fn: (value: T) => U): MappedMutexGuard<U> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`MutexGuard.map expects a function (value) => part; got ${describe(fn)}.`);
+    }
+    const m = this.held();
+    const part = fn(m.data);
+    this.mutex = null;
+    return new MappedMutexGuard(m as Mutex<unknown>, part);
+  }
+
   private held(): Mutex<T> {
     const m = this.mutex;
     if (m === null)
       throw new Error("MutexGuard used after release(); lock the mutex again to access its value.");
     return m;
+  }
+}
+
+/**
+ * A {@link MutexGuard} narrowed by `map` onto a part of the protected value: it holds the whole
+ * lock, exposes only the part, and releases the lock on `release()` or at the end of a `using`
+ * scope. Tokio's `MappedMutexGuard`.
+ *
+ * @example
+ * using entry = (yield* table.lock()).map((t) => t.rows[0]!);
+ * entry.value.hits++;
+ */
+export class MappedMutexGuard<U> {
+  private mutex: Mutex<unknown> | null;
+  private readonly part: U;
+
+  /** @internal use `MutexGuard.map`. */
+  constructor(mutex: Mutex<unknown>, part: U) {
+    this.mutex = mutex;
+    this.part = part;
+  }
+
+  /** The part of the value this guard was narrowed to. Throws after release. */
+  get value(): U {
+    if (this.mutex === null) {
+      throw new Error("MappedMutexGuard used after release(); lock the mutex again to access its value.");
+    }
+    return this.part;
+  }
+
+  /**
+   * Narrow further: a guard on a part of this part. This guard gives up the lock to it.
+   *
+   * @example
+   * const name = entry.map((e) => e.profile);
+   */
+  map<V>(fn: (value: U) => V): MappedMutexGuard<V> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`MappedMutexGuard.map expects a function (value) => part; got ${describe(fn)}.`);
+    }
+    const part = fn(this.value);
+    const m = this.mutex!;
+    this.mutex = null;
+    return new MappedMutexGuard(m, part);
+  }
+
+  /** Unlock the mutex. Idempotent. */
+  release(): void {
+    const m = this.mutex;
+    if (m === null) return;
+    this.mutex = null;
+    m.unlock();
+  }
+
+  /** Same as {@link MappedMutexGuard.release}, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
   }
 }
 

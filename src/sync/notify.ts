@@ -3,8 +3,9 @@
  *
  * HOW: a FIFO `WaitList` of `notified()` futures, one stored permit, and a counter of
  * `notifyWaiters()` calls.
- * - `notifyOne()` completes the first waiter; with nobody waiting it stores ONE permit (further
- *   calls do not stack), which the next `notified()` consumes at once.
+ * - `notifyOne()` completes the first waiter (`notifyLast()` the most recent one); with nobody
+ *   waiting it stores ONE permit (further calls do not stack), which the next `notified()`
+ *   consumes at once.
  * - `notifyWaiters()` completes every waiter present and stores nothing. A `notified()` future
  *   counts as present from the moment it is created, even before its first poll: it remembers the
  *   counter value at creation, and a changed counter at its first poll means it was notified. That
@@ -25,17 +26,66 @@ const NOTIFIED_ONE = 2;
 const NOTIFIED_ALL = 3;
 const DONE = 4;
 
-class Notified extends FutureBase<void> {
-  qPrev: Notified | null = null;
-  qNext: Notified | null = null;
-  waker: Waker | null = null;
-  state = INIT;
+/**
+ * The future returned by {@link Notify.notified}: completes when notified. It can be registered
+ * as a waiter before it is awaited with {@link Notified.enable}.
+ *
+ * @example
+ * const n: Notified = notify.notified();
+ * n.enable(); // in the queue for notifyOne() from here on
+ * if (!queue.isEmpty()) return queue.pop();
+ * yield* n;
+ */
+export class Notified extends FutureBase<void> {
+  /** @internal */ qPrev: Notified | null = null;
+  /** @internal */ qNext: Notified | null = null;
+  /** @internal */ waker: Waker | null = null;
+  /** @internal */ state = INIT;
 
+  /** @internal use `notify.notified()`. */
   constructor(
     private readonly notify: Notify,
     private readonly calls: number,
   ) {
     super();
+  }
+
+  /**
+   * Join the queue of waiters now, without waiting, so that a `notifyOne()` from here on can
+   * choose this future (a `notifyWaiters()` reaches it from its creation anyway). Returns true if
+   * it is already notified: the next poll completes at once. Idempotent. A notification taken
+   * this way and then dropped unobserved (the future is cancelled) is forwarded, as usual.
+   * Tokio's `Notified::enable`.
+   *
+   * Cost: O(1), no allocation.
+   *
+   * @example
+   * const wait = notify.notified();
+   * wait.enable();          // a notifyOne() racing with the check below is not lost
+   * if (ready()) return;
+   * yield* wait;
+   */
+  enable(): boolean {
+    const notify = this.notify;
+    switch (this.state) {
+      case INIT:
+        if (notify.waitersCalls !== this.calls) {
+          this.state = NOTIFIED_ALL;
+          return true;
+        }
+        if (notify.permit) {
+          notify.permit = false;
+          this.state = NOTIFIED_ONE;
+          return true;
+        }
+        this.state = WAITING;
+        notify.waiters.push(this);
+        return false;
+      case WAITING:
+        return false;
+      default:
+        return true;
+    }
   }
 
   poll(cx: Context): Poll<void> {
@@ -120,7 +170,7 @@ export class Notify {
    * if (!queue.isEmpty()) return queue.pop();
    * yield* wait;
    */
-  notified(): FutureBase<void> {
+  notified(): Notified {
     return new Notified(this, this.waitersCalls);
   }
 
@@ -139,9 +189,32 @@ export class Notify {
       return;
     }
     head.state = NOTIFIED_ONE;
-    const w = head.waker!;
+    const w = head.waker;
     head.waker = null;
-    w.wake();
+    w?.wake(); // null for a future registered by enable() and not polled yet
+  }
+
+  /**
+   * Complete the most recently queued `notified()` (last in, first out); if none waits, store a
+   * permit as `notifyOne()` does. Use it when the freshest waiter should take the work (its
+   * caches are warm, or older waiters are about to time out anyway). Tokio's `notify_last`.
+   *
+   * Cost: O(1).
+   *
+   * @example
+   * idleWorkers.notifyLast(); // the worker that went idle last takes the job
+   */
+  notifyLast(): void {
+    const tail = this.waiters.tail;
+    if (tail === null) {
+      this.permit = true;
+      return;
+    }
+    this.waiters.remove(tail);
+    tail.state = NOTIFIED_ONE;
+    const w = tail.waker;
+    tail.waker = null;
+    w?.wake();
   }
 
   /**
@@ -159,9 +232,9 @@ export class Notify {
       n.qPrev = null;
       n.qNext = null;
       n.state = NOTIFIED_ALL;
-      const w = n.waker!;
+      const w = n.waker;
       n.waker = null;
-      w.wake();
+      w?.wake();
       n = next;
     }
   }

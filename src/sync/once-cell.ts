@@ -99,6 +99,25 @@ export class OnceCell<T> {
     return this.value;
   }
 
+  /**
+   * Take the value out, leaving the cell empty (Tokio's `take`): the value, or undefined when the
+   * cell holds none, as {@link OnceCell.get}. The next `set` or `getOrInit` fills it again. While
+   * someone's `getOrInit` is initializing the cell, `take` returns undefined and leaves that
+   * initialization alone (Tokio's `take` needs `&mut self`, so it can never meet one).
+   *
+   * Cost: O(1).
+   *
+   * @example
+   * const old = tokenCell.take(); // expire the cached token; the next getOrInit fetches a new one
+   */
+  take(): T | undefined {
+    if (this.state !== SET) return undefined;
+    const value = this.value;
+    this.value = undefined;
+    this.state = EMPTY;
+    return value;
+  }
+
   /** True once a value is stored. */
   isInitialized(): boolean {
     return this.state === SET;

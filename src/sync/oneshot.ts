@@ -5,8 +5,10 @@
  * thin handle pointing at it, so a pair costs two small objects. `send` is synchronous: it stores
  * the value and wakes the receiver's task. The receiver IS a future: `yield* rx` waits for the value.
  */
+
 import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { RecvError } from "./errors.js";
 
@@ -266,3 +268,11 @@ export function oneshot<T>(): [OneshotSender<T>, OneshotReceiver<T>] {
   const rx = new OneshotReceiver<T>();
   return [new OneshotSender(rx), rx];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a oneshot that delivered its value.
+anchorWork(function* (keep) {
+  const [tx, rx] = oneshot<number>();
+  keep(tx, rx);
+  tx.send(1);
+  yield* rx;
+});

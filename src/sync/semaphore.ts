@@ -167,6 +167,12 @@ export class SemaphorePermit {
  * }
  */
 export class Semaphore {
+  /**
+   * The most permits a semaphore can hold: 2^31 - 1 (Tokio's is `usize::MAX >> 3`). Constructors
+   * and `addPermits` beyond it throw a `RangeError`.
+   */
+  static readonly MAX_PERMITS: number = MAX_COUNT;
+
   /** @internal free permits not assigned to anyone; 0 whenever someone waits. */
   permits: number;
   /** @internal */
@@ -244,6 +250,24 @@ export class Semaphore {
       );
     }
     this.release(n);
+  }
+
+  /**
+   * Remove up to `n` of the free permits for good, and return how many were removed (fewer than
+   * `n` when fewer are free; permits held by someone are not touched). Tokio's `forget_permits`:
+   * shrink a pool whose resources went away without waiting for them to be free.
+   *
+   * Cost: O(1).
+   *
+   * @throws RangeError when `n` is not a whole number from 0 to `MAX_PERMITS`.
+   * @example
+   * const gone = pool.forgetPermits(2); // two connections died; gone <= 2
+   */
+  forgetPermits(n: number): number {
+    checkCount("Semaphore.forgetPermits(n): n", n, 0, "Pass a whole number of permits to remove.");
+    const removed = n < this.permits ? n : this.permits;
+    this.permits -= removed;
+    return removed;
   }
 
   /**

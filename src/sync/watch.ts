@@ -18,11 +18,17 @@ import { WaitList } from "./wait-list.js";
 /** @internal state shared by the sender and receivers of one watch channel. */
 export class WatchShared<T> {
   version = 0;
-  senderOpen = true;
+  /** Open `WatchSender` handles (senders clone, as in Tokio). */
+  senders = 1;
   receivers = 1;
   readonly waiters = new WaitList<Changed<T>>();
 
   constructor(public value: T) {}
+
+  /** True while at least one sender is open. */
+  get senderOpen(): boolean {
+    return this.senders > 0;
+  }
 
   publish(): void {
     this.version++;
@@ -103,15 +109,63 @@ class Changed<T> extends FutureBase<void> {
 }
 
 /**
- * The sending half of a {@link watch} channel; there is one per channel.
+ * The sending half of a {@link watch} channel. Clone it for several publishers; receivers see
+ * the sender closed (`changed()` throws {@link RecvError}) once every clone is closed.
  *
  * @example
  * const [tx, rx] = watch({ level: "info" });
  * tx.send({ level: "debug" });
  */
 export class WatchSender<T> {
+  private open = true;
+
   /** @internal use {@link watch}. */
   constructor(private readonly sh: WatchShared<T>) {}
+
+  /**
+   * Another sender for the same value (Tokio's `watch::Sender` is `Clone`): every
+   * clone can publish, and receivers see the sender side closed only when all are closed.
+   *
+   * @example
+   * spawn(reloader(configTx.clone()));
+   */
+  clone(): WatchSender<T> {
+    this.live("clone()");
+    this.sh.senders++;
+    return new WatchSender(this.sh);
+  }
+
+  /** Open senders of this channel (this one included while it is open). Tokio's `sender_count`. */
+  get senderCount(): number {
+    return this.sh.senders;
+  }
+
+  /**
+   * Mutate the value in place with `modify`, and notify receivers only if it returns true
+   * (Tokio's `send_if_modified`). Returns what `modify` returned. Works with no receiver left.
+   * If `modify` throws, nobody is notified and the error propagates (the value may be partly
+   * changed, as in Tokio).
+   *
+   * Cost: one call; one wake per waiting receiver when it notifies.
+   *
+   * @example
+   * const changed = tx.sendIfModified((s) => {
+   *   if (s.level === level) return false;
+   *   s.level = level;
+   *   return true;
+   * });
+   */
+  sendIfModified(modify: (value: T) => boolean): boolean {
+    if (typeof modify !== "function") {
+      throw new TypeError(
+        `WatchSender.sendIfModified expects a function (value) => boolean; got ${typeof modify}.`,
+      );
+    }
+    const sh = this.live("sendIfModified()");
+    const modified = modify(sh.value);
+    if (modified === true) sh.publish();
+    return modified === true;
+  }
 
   /**
    * Replace the value and notify every receiver. Throws {@link SendError} (carrying the value, and
@@ -196,17 +250,18 @@ export class WatchSender<T> {
   }
 
   /**
-   * Close the sender: waiting and later `changed()` calls throw {@link RecvError} once they have
-   * seen the last value; `borrow()` keeps returning it. Idempotent.
+   * Close this sender. When the last clone closes, waiting and later `changed()` calls throw
+   * {@link RecvError} once they have seen the last value; `borrow()` keeps returning it.
+   * Idempotent.
    *
    * @example
    * tx.close();
    */
   close(): void {
+    if (!this.open) return;
+    this.open = false;
     const sh = this.sh;
-    if (!sh.senderOpen) return;
-    sh.senderOpen = false;
-    sh.wakeAll();
+    if (--sh.senders === 0) sh.wakeAll();
   }
 
   /** Same as {@link WatchSender.close}, for `using`. */
@@ -215,10 +270,11 @@ export class WatchSender<T> {
   }
 
   private live(what: string): WatchShared<T> {
-    const sh = this.sh;
-    if (!sh.senderOpen)
-      throw new Error(`WatchSender.${what} after close(); a closed sender cannot publish again.`);
-    return sh;
+    if (!this.open)
+      throw new Error(
+        `WatchSender.${what} after close(); a closed sender cannot publish again (clone() before closing).`,
+      );
+    return this.sh;
   }
 }
 

@@ -20,6 +20,27 @@ import { childFuture, pollAfterDone } from "../future/child-waker.js";
 import { describeFuture, type Future, FutureBase, isFuture } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { DropGuard } from "./drop-guard.js";
+
+/**
+ * What {@link CancellationToken.runUntilCancelled} resolves to when the token won: the future's
+ * output never came (Tokio's `None`). A unique symbol, so it is never a value of the future's
+ * output type, and comparing with it narrows the result. It is not `END`, which means "no more
+ * items" in streams and channels.
+ *
+ * @example
+ * const r = yield* token.runUntilCancelled(job());
+ * if (r === CANCELLED) return; // r: the job's output below
+ */
+export const CANCELLED: unique symbol = Symbol("pollux.CANCELLED");
+
+/**
+ * The type of {@link CANCELLED}.
+ *
+ * @example
+ * const r: Report | Cancelled = yield* token.runUntilCancelled(buildReport());
+ */
+export type Cancelled = typeof CANCELLED;
 
 /** Keeps a token alive as long as its signal is (see the header). */
 /**
@@ -53,7 +74,7 @@ const tokenOfSignal = new WeakMap<AbortSignal, CancellationToken>();
  * function* worker(token: CancellationToken) {
  *   for (;;) {
  *     const r = yield* select.biased({ stop: token.cancelled(), job: jobs.recv() });
- *     if (r.key === "stop" || r.value === undefined) return;
+ *     if (r.key === "stop" || r.value === END) return;
  *     yield* handle(r.value);
  *   }
  * }
@@ -136,19 +157,65 @@ export class CancellationToken {
 
   /**
    * Run `future` until it completes or the token is cancelled, whichever comes first. Resolves to
-   * the future's output, or `undefined` if the token was cancelled first, in which case the future
-   * is cancelled (its `finally` blocks run, async ones to completion) before this resolves. If the
-   * token is already cancelled, the future is never polled.
+   * the future's output, or {@link CANCELLED} if the token was cancelled first, in which case the
+   * future is cancelled (its `finally` blocks run, async ones to completion) before this resolves.
+   *
+   * As in Tokio, a token already cancelled at the first poll wins at once (the future is never
+   * polled); after that, each poll polls the future first, so a future that completes in the same
+   * turn as the cancellation keeps its output.
+   *
+   * Cancel safety: as the future's own; dropping this future cancels the inner one.
    *
    * Cost: one future wrapping `future`; no child waker (both share the caller's).
    *
    * @example
    * const result = yield* token.runUntilCancelled(longJob());
-   * if (result === undefined) console.log("stopped");
+   * if (result === CANCELLED) console.log("stopped");
    */
   runUntilCancelled<T>(future: IntoFuture<T>): RunUntilCancelled<T> {
     const f = isFuture(future) ? future : childFuture(future, "runUntilCancelled()");
     return new RunUntilCancelled(this, f as Future<T>);
+  }
+
+  /**
+   * The same as {@link CancellationToken.runUntilCancelled}. Tokio has an owned variant because a
+   * Rust future borrowing the token cannot outlive it; a pollux future keeps the token alive by
+   * itself, so both names make the same future.
+   *
+   * @example
+   * spawn(token.runUntilCancelledOwned(serve(conn)));
+   */
+  runUntilCancelledOwned<T>(future: IntoFuture<T>): RunUntilCancelled<T> {
+    return this.runUntilCancelled(future);
+  }
+
+  /**
+   * The same as {@link CancellationToken.cancelled}. Tokio's `cancelled_owned` exists because the
+   * borrowed future cannot outlive the token in Rust; a pollux future holds the token itself, so
+   * it can be stored, spawned or moved anywhere already.
+   *
+   * @example
+   * spawn(function* () { yield* token.cancelledOwned(); cleanup(); });
+   */
+  cancelledOwned(): WaitForCancellation {
+    return new WaitForCancellation(this);
+  }
+
+  /**
+   * A guard that cancels this token when it is disposed: declare it with `using` and the token is
+   * cancelled when the scope ends, on every path (return, throw, task aborted). `disarm()` keeps
+   * the token alive past the scope. Tokio's `drop_guard`; JavaScript has no destructor, so a guard
+   * that is neither disposed nor disarmed cancels nothing.
+   *
+   * Cost: one small object.
+   *
+   * @example
+   * using guard = token.dropGuard();
+   * spawn(worker(token.child()));
+   * yield* serve(); // when this scope ends, however, the workers are told to stop
+   */
+  dropGuard(): DropGuard {
+    return new DropGuard(this);
   }
 
   /**
@@ -255,22 +322,24 @@ export class WaitForCancellation extends FutureBase<void> {
   }
 }
 
-const RUNNING = 0;
-const CANCELLING = 1;
-const DONE = 2;
+const NEW = 0;
+const RUNNING = 1;
+const CANCELLING = 2;
+const DONE = 3;
 
 /**
- * The future returned by `token.runUntilCancelled(future)`: the future's output, or `undefined`
- * when the token was cancelled first (the future is then cancelled, its async cleanup awaited).
+ * The future returned by `token.runUntilCancelled(future)`: the future's output, or
+ * {@link CANCELLED} when the token was cancelled first (the future is then cancelled, its async
+ * cleanup awaited).
  *
  * Cost: one wrapper and one waiter; the inner future is polled with the caller's context.
  *
  * @example
  * const r: RunUntilCancelled<Page> = token.runUntilCancelled(fetchPage(url));
  */
-export class RunUntilCancelled<T> extends FutureBase<T | undefined> {
+export class RunUntilCancelled<T> extends FutureBase<T | Cancelled> {
   private readonly wait: WaitForCancellation;
-  private phase = RUNNING;
+  private phase = NEW;
 
   constructor(
     token: CancellationToken,
@@ -280,11 +349,16 @@ export class RunUntilCancelled<T> extends FutureBase<T | undefined> {
     this.wait = new WaitForCancellation(token);
   }
 
-  poll(cx: Context): Poll<T | undefined> {
-    const phase = this.phase;
-    if (phase === RUNNING) {
-      // Biased to cancellation: once cancelled, the future is not polled again.
+  poll(cx: Context): Poll<T | Cancelled> {
+    let phase = this.phase;
+    if (phase === NEW) {
+      // A token cancelled before the first poll wins without polling the future (as in Tokio).
       if (this.wait.poll(cx) !== PENDING) return this.stop(cx);
+      phase = this.phase = RUNNING;
+    }
+    if (phase === RUNNING) {
+      // Then biased to the future: a future that completes in the turn the token is cancelled
+      // keeps its output.
       let out: Poll<T>;
       try {
         out = this.future.poll(cx);
@@ -298,6 +372,7 @@ export class RunUntilCancelled<T> extends FutureBase<T | undefined> {
         this.wait.cancel();
         return out;
       }
+      if (this.wait.poll(cx) !== PENDING) return this.stop(cx);
       return PENDING;
     }
     if (phase === CANCELLING) return this.stop(cx);
@@ -305,10 +380,10 @@ export class RunUntilCancelled<T> extends FutureBase<T | undefined> {
   }
 
   /** The token fired: cancel the future, driving its async cleanup. */
-  private stop(cx: Context): Poll<undefined> {
+  private stop(cx: Context): Poll<Cancelled> {
     this.phase = CANCELLING;
     if (!this.cancelFuture(cx)) return PENDING;
-    return undefined;
+    return CANCELLED;
   }
 
   /** @returns true when the future's cleanup finished (throws its cleanup error). */

@@ -13,8 +13,15 @@ export {
   type BlockingTransferable,
   spawnBlocking,
 } from "./blocking/spawn-blocking.js";
-export { CancellationToken, RunUntilCancelled, WaitForCancellation } from "./cancellation-token.js";
+export {
+  CANCELLED,
+  CancellationToken,
+  type Cancelled,
+  RunUntilCancelled,
+  WaitForCancellation,
+} from "./cancellation-token.js";
 export { consumeBudget, pollProceed } from "./coop.js";
+export { DropGuard } from "./drop-guard.js";
 export { id, tryId } from "./id.js";
 export { JoinError } from "./join-error.js";
 export { JoinNext, JoinNextWithId, JoinSet, JoinSetShutdown } from "./join-set.js";

@@ -43,6 +43,8 @@ const CANCELLING = 64;
 export const OBSERVED = 128;
 /** The outcome was handed to an awaiter (returned or thrown by `poll`). */
 const DELIVERED = 256;
+/** The task polls a root future (kept in `top`) instead of driving generator frames. */
+const ROOT_FUTURE = 512;
 
 /**
  * Awaitable handle to a spawned task. `yield* handle` returns the task's output or throws a
@@ -86,14 +88,15 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
    * sharing the field to keep tasks small.
    */
   result: unknown = null;
-  /** The root future, or null when the task drives a generator's frames itself. */
-  future: Future<T> | null;
   joinWaker: Waker | null = null;
   prevLive: Task<unknown> | null = null;
   nextLive: Task<unknown> | null = null;
-  /** Where the task was spawned, captured only while blocking detection is on (see `slowPollMs`). */
-  spawnSite: Error | null = null;
 
+  /**
+   * A task runs either a generator's frames (`generator`) or a root future (`future`, for futures
+   * that are not async fns). The root future lives in the frame driver's `top` slot, flagged by
+   * ROOT_FUTURE: a task is ~120 bytes and spawn cost is mostly GC, so every field counts.
+   */
   constructor(
     readonly runtime: Executor,
     readonly id: number,
@@ -101,8 +104,23 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     future: Future<T> | null,
     generator: Gen | null,
   ) {
-    super(generator, SCHEDULED);
-    this.future = future;
+    super(
+      generator ?? (future as unknown as Gen | null),
+      future !== null ? SCHEDULED | ROOT_FUTURE : SCHEDULED,
+    );
+  }
+
+  /** The root future, or null when the task drives a generator's frames itself (or is complete). */
+  private get rootFuture(): Future<T> | null {
+    return (this.bits & ROOT_FUTURE) !== 0 ? (this.top as unknown as Future<T> | null) : null;
+  }
+
+  /**
+   * What the task runs: its root future, or its bottom generator frame; null once complete. Blocking
+   * detection reads it before a poll to find the task's spawn site (by the function's identity).
+   */
+  get root(): object | null {
+    return (this.bits & ROOT_FUTURE) !== 0 ? this.top : this.bottom;
   }
 
   /** What the task is suspended on (for deadlock reports and the console); null once complete. */
@@ -148,8 +166,8 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     let out: unknown;
     try {
       if ((this.bits & ABORT) !== 0) out = this.pollCancellation();
-      else if (this.future === null) out = this.driveFrames();
-      else out = this.future.poll(this);
+      else if ((this.bits & ROOT_FUTURE) === 0) out = this.driveFrames();
+      else out = (this.top as unknown as Future<T>).poll(this);
     } catch (error) {
       current.cx = null;
       this.complete((this.bits & CANCELLING) !== 0 ? CANCELLED_CLEANUP_FAILED : FAILED, error);
@@ -162,7 +180,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
       return;
     }
     // A root future polled directly (not through `yield*`) did not record itself.
-    this.result = current.lastPending ?? this.future;
+    this.result = current.lastPending ?? this.rootFuture;
     // An abort requested during this poll takes effect now, at the suspension.
     if ((this.bits & (ABORT | CANCELLING)) === ABORT) this.bits |= NOTIFIED;
     if ((this.bits & NOTIFIED) !== 0) {
@@ -175,7 +193,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
 
   /** Drive cancellation; PENDING while async cleanup (a `finally` that awaits) is in progress. */
   private pollCancellation(): unknown {
-    const fut = this.future;
+    const fut = this.rootFuture;
     if ((this.bits & CANCELLING) === 0) {
       this.bits |= CANCELLING;
       if (fut === null && this.beginUnwind()) return undefined;
@@ -194,8 +212,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
   complete(outcome: number, result: unknown): void {
     this.bits = (this.bits & ~(STATE | (3 << OUTCOME_SHIFT))) | COMPLETE | (outcome << OUTCOME_SHIFT);
     this.result = result;
-    this.future = null;
-    this.top = null;
+    this.top = null; // the generator or root future: free it, the handle may be held long after
     this.runtime.taskCompleted(this as Task<unknown>);
     const waker = this.joinWaker;
     if (waker !== null) {

@@ -47,7 +47,13 @@ export const realClock: () => number = performance.now.bind(performance);
 export const MAX_NODE_DELAY = 2 ** 31 - 1;
 
 export class TimeDriver implements Driver {
-  readonly paused: boolean;
+  /** Paused clock: time moves only when idle or by `advance`. Changed by `pause()`/`resume()`. */
+  paused: boolean;
+  /**
+   * Added to `performance.now()` on the real clock: 0 unless the clock was paused and resumed
+   * (`resume()` continues from the paused time, so time never goes backwards).
+   */
+  private offset = 0;
   /** The latest clock reading, in ms. Paused: the clock itself. */
   lastNow: number;
   readonly wheel: Wheel;
@@ -75,7 +81,7 @@ export class TimeDriver implements Driver {
   /** Read the clock (and remember the reading). */
   now(): number {
     if (this.paused) return this.lastNow;
-    return (this.lastNow = realClock());
+    return (this.lastNow = realClock() + this.offset);
   }
 
   /** The tick of a deadline `ms` from now. */
@@ -147,7 +153,7 @@ export class TimeDriver implements Driver {
     // Node's timers take at most 2^31 - 1 ms (24.8 days) and turn a longer delay into 1 ms (with a
     // TimeoutOverflowWarning), which would spin. A farther deadline arms the longest timer; when it
     // fires, nothing is due yet and `onTimer` arms again for what remains.
-    const delay = Math.min(MAX_NODE_DELAY, Math.max(1, Math.ceil(tick - realClock())));
+    const delay = Math.min(MAX_NODE_DELAY, Math.max(1, Math.ceil(tick - realClock() - this.offset)));
     this.timer = setTimeout(this.onTimer, delay);
   }
 
@@ -208,10 +214,46 @@ export class TimeDriver implements Driver {
 
   // --- paused clock ---
 
+  /**
+   * `pause()`: stop the real clock where it is. From now on time moves as on a runtime made with
+   * `clock: "paused"`: by itself when no task can run, or by `advance`.
+   */
+  pause(): void {
+    if (this.paused) {
+      throw new Error("pause(): the clock of this runtime is already paused; call resume() first.");
+    }
+    // A whole millisecond, rounded up so that time never goes backwards, makes `now + ms` exact.
+    this.lastNow = Math.ceil(this.now());
+    this.paused = true;
+    this.disarm();
+  }
+
+  /**
+   * `resume()`: let the clock run again with real time, from where it stands (the time advanced
+   * while paused is kept: `Instant.now()` never goes backwards).
+   */
+  resume(): void {
+    if (!this.paused) {
+      throw new Error(
+        "resume(): the clock of this runtime is not paused; pause() it (or create it paused) first.",
+      );
+    }
+    if (this.advanceOwner !== null) {
+      throw new Error("resume(): an advance() is in progress; await it before resuming the clock.");
+    }
+    this.offset = this.lastNow - realClock();
+    this.paused = false;
+    if (this.step !== null) {
+      clearImmediate(this.step);
+      this.step = null;
+    }
+    if (this.wheel.size > 0) this.scheduleSync();
+  }
+
   private readonly onStep = (): void => {
     this.step = null;
     const rt = this.runtime;
-    if (this.closed || !rt.isIdle()) return; // the runtime calls onIdle again once idle
+    if (this.closed || !this.paused || !rt.isIdle()) return; // the runtime calls onIdle again once idle
     const wheel = this.wheel;
     // Jump from expiration to expiration until a timer fires (cascades fire nothing) or the
     // target of `advance()` comes first.

@@ -9,7 +9,8 @@
  * - {@link Instant}: points on the runtime's monotonic clock.
  * - Paused clock: `run(main, { clock: "paused" })` or `new Runtime({ clock: "paused" })`. Time stands
  *   still and jumps to the next deadline whenever no task can run, so timer logic is tested in
- *   milliseconds and deterministically; {@link advance} moves it by hand.
+ *   milliseconds and deterministically; {@link advance} moves it by hand. {@link pause} stops a
+ *   running clock the same way, {@link resume} lets it run again.
  *
  * How it works: each runtime has one hierarchical timing wheel (6 levels × 64 slots, 1 ms
  * resolution) driven by ONE Node timer armed for the earliest deadline. Timers are the future
@@ -40,7 +41,7 @@
  * @module
  */
 export { type Backoff, type ExponentialOptions, exponential, fixed } from "./backoff.js";
-export { Advance, advance } from "./clock.js";
+export { Advance, advance, pause, resume } from "./clock.js";
 export { MAX_DURATION_MS } from "./duration.js";
 export { Instant } from "./instant.js";
 export {

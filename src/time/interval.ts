@@ -148,13 +148,53 @@ export class Interval {
   }
 
   /**
-   * Restart the schedule: the next tick is one period from now.
+   * Restart the schedule: the next tick is one period from now (Tokio's `reset`).
    *
    * @example
    * if (gotHeartbeatFromPeer) keepalive.reset(); // no need to ping, we just heard from them
    */
   reset(): void {
     this.schedule(this.driver.now() + this.period);
+  }
+
+  /**
+   * Make the next tick due now: the pending or next `tick()` completes at once, and the schedule
+   * continues one period after it (Tokio's `reset_immediately`).
+   *
+   * Cost: O(1); no allocation.
+   *
+   * @example
+   * if (configChanged) poller.resetImmediately(); // poll again right away
+   */
+  resetImmediately(): void {
+    this.schedule(this.driver.now());
+  }
+
+  /**
+   * Make the next tick due `ms` from now; the schedule continues one period after it (Tokio's
+   * `reset_after`).
+   *
+   * @throws RangeError for a negative, NaN or infinite `ms`.
+   * @example
+   * retryTimer.resetAfter(backoffMs);
+   */
+  resetAfter(ms: number): void {
+    this.schedule(
+      this.driver.now() + Math.min(checkDuration(ms, "Interval.resetAfter(ms)"), MAX_DURATION_MS),
+    );
+  }
+
+  /**
+   * Make the next tick due at `deadline` (at once if it has passed); the schedule continues one
+   * period after it (Tokio's `reset_at`).
+   *
+   * @throws TypeError when `deadline` is not an {@link Instant}.
+   * @example
+   * iv.resetAt(Instant.now().add(1_000));
+   */
+  resetAt(deadline: Instant): void {
+    const at = toInstant(deadline, "Interval.resetAt()").ms;
+    this.schedule(Math.min(at, this.driver.now() + MAX_DURATION_MS));
   }
 
   /** @internal poll for the next tick. */

@@ -33,6 +33,7 @@ import {
 import { Runtime } from "../../src/runtime/index.js";
 import { Mutex, mpsc, RwLock, Semaphore, watch } from "../../src/sync/index.js";
 import {
+  CANCELLED,
   CancellationToken,
   consumeBudget,
   JoinError,
@@ -436,7 +437,7 @@ async function execute(
       }
       case "tokenBlock": {
         const r = yield* token.runUntilCancelled(exec(s.body, newCtx()));
-        note(ctx, token.isCancelled && r === undefined ? "token block stopped" : "token block done");
+        note(ctx, token.isCancelled && r === CANCELLED ? "token block stopped" : "token block done");
         return;
       }
       case "spawn": {

@@ -2,9 +2,20 @@
 // coop budget is spent they stop walking their ready list instead of visiting every woken child
 // (each of which would fail its own budget check and queue itself again: O(n²) overall).
 import { describe, expect, it } from "vitest";
-import { END, joinAll, type Suspend, tryJoinAll } from "../../src/future/index.js";
+import {
+  type Context,
+  END,
+  type End,
+  type Future,
+  joinAll,
+  PENDING,
+  type Poll,
+  type Suspend,
+  tryJoinAll,
+} from "../../src/future/index.js";
 import { Runtime } from "../../src/runtime/index.js";
-import { FuturesUnordered, fromIterable, merge } from "../../src/stream/index.js";
+import { FuturesUnordered, fromIterable, merge, StreamBase } from "../../src/stream/index.js";
+import { mpsc } from "../../src/sync/index.js";
 import { sleep } from "../../src/time/index.js";
 
 const N = 20_000;
@@ -75,4 +86,40 @@ describe("combinators stay linear when the coop budget runs out", () => {
     expect([merged, unordered]).toEqual([5_000, N]);
     expect(n).toBeLessThan(LINEAR_BOUND);
   });
+
+  it("forEachConcurrent over many sleeps, and chunksTimeout/zip/flatten over a budget-spending source", async () => {
+    let handled = 0;
+    let batched = 0;
+    const n = await budgetYieldsOf(function* () {
+      yield* fromIterable(delays()).forEachConcurrent(N, (d) => sleep(d));
+      handled = N;
+      const [tx, rx] = mpsc.unbounded<number>();
+      for (let i = 0; i < N; i++) tx.send(i);
+      tx.close();
+      const fromChannel = new ChannelStream(rx);
+      const pairs = fromChannel
+        .zip(fromIterable(delays()))
+        .map(([i]) => fromIterable([i]))
+        .flatten();
+      const batches = pairs.chunksTimeout(64, 5);
+      for (let b = yield* batches.next(); b !== END; b = yield* batches.next()) batched += b.length;
+    });
+    expect([handled, batched]).toEqual([N, N]);
+    expect(n).toBeGreaterThan(0); // the budget did run out
+    expect(n).toBeLessThan(LINEAR_BOUND);
+  });
 });
+
+/** A stream over an mpsc receiver: each item spends coop budget, like every channel read. */
+class ChannelStream extends StreamBase<number> {
+  private pending: Future<number | End> | null = null;
+  constructor(private readonly rx: mpsc.UnboundedReceiver<number>) {
+    super();
+  }
+  pollNext(cx: Context): Poll<number | End> {
+    const f = this.pending ?? this.rx.recv();
+    const out = f.poll(cx);
+    this.pending = out === PENDING ? f : null;
+    return out;
+  }
+}

@@ -1,13 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import {
-  asyncFn,
-  type Context,
-  type Future,
-  type Output,
-  PENDING,
-  type Poll,
-  ready,
-} from "../../src/future/index.js";
+import { asyncFn, type Future, type Output, PENDING, type Poll, ready } from "../../src/future/index.js";
 import { Runtime, run } from "../../src/runtime/index.js";
 import {
   END,
@@ -20,43 +12,12 @@ import {
 } from "../../src/stream/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
 import { Probe } from "../future/probe.js";
+import { Manual } from "./manual.js";
 
 const afterYields = asyncFn(function* <T>(value: T, yields: number) {
   for (let i = 0; i < yields; i++) yield* yieldNow();
   return value;
 });
-
-/** A stream fed by hand: `send(v)`, `close()`; counts polls and cancels. */
-class Manual<T> extends StreamBase<T> {
-  items: T[] = [];
-  closed = false;
-  polls = 0;
-  cancelled = 0;
-  private waker: { wake(): void } | null = null;
-  pollNext(cx: Context): Poll<T | End> {
-    this.polls++;
-    if (this.items.length > 0) return this.items.shift()!;
-    if (this.closed) return END;
-    this.waker = cx.waker;
-    return PENDING;
-  }
-  send(v: T): void {
-    this.items.push(v);
-    this.wake();
-  }
-  close(): void {
-    this.closed = true;
-    this.wake();
-  }
-  private wake(): void {
-    const w = this.waker;
-    this.waker = null;
-    w?.wake();
-  }
-  override cancel(): void {
-    this.cancelled++;
-  }
-}
 
 describe("streams: sources and adapters", () => {
   it("fromIterable + map + filter + collect, typed", async () => {

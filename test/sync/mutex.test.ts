@@ -146,3 +146,32 @@ describe("Mutex", () => {
     });
   });
 });
+
+describe("MutexGuard.map (Tokio parity)", () => {
+  it("a mapped guard holds the lock, exposes only the part, and releases it once", async () => {
+    const m = new Mutex({ a: { n: 1 }, b: { n: 2 } });
+    const order: string[] = [];
+    await run(function* () {
+      const waiter = spawn(function* () {
+        using g = yield* m.lock();
+        order.push(`waiter sees a=${g.value.a.n}`);
+      });
+      {
+        using whole = yield* m.lock();
+        using a = whole.map((v) => v.a);
+        whole.release(); // gave the lock to `a`: does nothing
+        yield* settle();
+        expect(m.isLocked()).toBe(true);
+        a.value.n = 10;
+        const deeper = a.map((x) => x);
+        expect(() => a.value).toThrow(/after release/);
+        deeper.release();
+        deeper.release(); // idempotent
+        order.push("released");
+      }
+      yield* waiter;
+    });
+    expect(order).toEqual(["released", "waiter sees a=10"]);
+    expect(() => new Mutex(1).tryLock()!.map(3 as never)).toThrow(/expects a function.*got 3/);
+  });
+});

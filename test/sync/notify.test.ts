@@ -93,3 +93,52 @@ describe("Notify", () => {
     });
   });
 });
+
+describe("Notify parity: notifyLast, Notified.enable", () => {
+  it("notifyLast wakes the most recent waiter; with none it stores a permit", async () => {
+    const n = new Notify();
+    const order: number[] = [];
+    await run(function* () {
+      for (let i = 0; i < 3; i++) {
+        spawn(function* () {
+          yield* n.notified();
+          order.push(i);
+        });
+      }
+      yield* settle();
+      n.notifyLast();
+      yield* settle();
+      n.notifyOne();
+      yield* settle();
+      n.notifyLast();
+      yield* settle();
+    });
+    expect(order).toEqual([2, 0, 1]);
+    const m = new Notify();
+    m.notifyLast();
+    const f = m.notified();
+    expect(f.poll(new CountingWaker())).toBeUndefined();
+  });
+
+  it("enable() queues the future before it is polled, so notifyOne picks it; returns true once notified", () => {
+    const n = new Notify();
+    const a = n.notified();
+    expect(a.enable()).toBe(false);
+    expect(a.enable()).toBe(false); // idempotent
+    n.notifyOne(); // goes to `a`, not to a stored permit
+    const b = n.notified();
+    expect(b.poll(new CountingWaker())).toBe(PENDING);
+    expect(a.enable()).toBe(true);
+    expect(a.poll(new CountingWaker())).toBeUndefined();
+    b.cancel?.();
+  });
+
+  it("enable() takes a stored permit; dropping it unobserved forwards the permit", () => {
+    const n = new Notify();
+    n.notifyOne();
+    const a = n.notified();
+    expect(a.enable()).toBe(true);
+    a.cancel?.();
+    expect(n.notified().poll(new CountingWaker())).toBeUndefined(); // the permit came back
+  });
+});

@@ -84,3 +84,31 @@ describe("OnceCell", () => {
     });
   });
 });
+
+describe("OnceCell.take (Tokio parity)", () => {
+  it("takes the value out and lets the cell be set again", async () => {
+    const cell = new OnceCell<number>();
+    expect(cell.take()).toBeUndefined();
+    cell.set(1);
+    expect(cell.take()).toBe(1);
+    expect(cell.isInitialized()).toBe(false);
+    expect(cell.get()).toBeUndefined();
+    expect(await run(cell.getOrInit(() => 2))).toBe(2);
+  });
+
+  it("take during someone's initialization returns undefined and leaves it alone", async () => {
+    const cell = new OnceCell<string>();
+    const out = await run(function* () {
+      const h = spawn(
+        cell.getOrInit(function* () {
+          yield* settle(2);
+          return "v";
+        }),
+      );
+      yield* settle(1);
+      const taken = cell.take();
+      return { taken, got: yield* h, after: cell.get() };
+    });
+    expect(out).toEqual({ taken: undefined, got: "v", after: "v" });
+  });
+});

@@ -48,6 +48,8 @@ const op = fc.record({
   pre: fc.nat(2),
   cancelAfter: fc.option(fc.nat(3), { nil: null }),
   reserve: fc.boolean(),
+  /** Reserve several slots at once (reserveMany), send with one, give the rest back. */
+  many: fc.boolean(),
   kick,
 });
 
@@ -57,10 +59,18 @@ const senderArb = fc.record({
 });
 
 const receiverArb = fc.record({
-  steps: fc.array(fc.record({ pre: fc.nat(2), cancelAfter: fc.option(fc.nat(3), { nil: null }), kick }), {
-    minLength: 1,
-    maxLength: 5,
-  }),
+  steps: fc.array(
+    fc.record({
+      pre: fc.nat(2),
+      cancelAfter: fc.option(fc.nat(3), { nil: null }),
+      batch: fc.boolean(),
+      kick,
+    }),
+    {
+      minLength: 1,
+      maxLength: 5,
+    },
+  ),
   closeAfter: fc.option(fc.nat(8), { nil: null }),
 });
 
@@ -97,7 +107,14 @@ describe("mpsc.channel under random interleavings", () => {
                     const m = script.messages[seq]!;
                     yield* settle(m.pre);
                     const msg = { sender, seq };
-                    if (m.reserve) {
+                    if (m.many) {
+                      const n = Math.min(2, capacity);
+                      const r = yield* maybeCancelled(mine.reserveMany(n), m.cancelAfter, tasks, kicks);
+                      if (!r.ok) continue;
+                      using permits = r.value;
+                      yield* settle(1); // an abort here must release every slot
+                      permits.send(msg);
+                    } else if (m.reserve) {
                       const r = yield* maybeCancelled(mine.reserve(), m.cancelAfter, tasks, kicks);
                       if (!r.ok) continue;
                       using permit = r.value;
@@ -134,6 +151,17 @@ describe("mpsc.channel under random interleavings", () => {
                   rx.close();
                   closed = true;
                 }
+                if (step.batch) {
+                  const batch: Msg[] = [];
+                  const r = yield* maybeCancelled(rx.recvMany(batch, 2), step.cancelAfter, tasks, kicks);
+                  if (!r.ok) continue;
+                  if (r.value === END) break;
+                  expect(batch.length).toBe(r.value);
+                  received.push(...batch);
+                  checkCapacity();
+                  kicks.kick(step.kick);
+                  continue;
+                }
                 const r = yield* maybeCancelled(rx.recv(), step.cancelAfter, tasks, kicks);
                 if (!r.ok) continue;
                 if (r.value === END) break;
@@ -147,6 +175,7 @@ describe("mpsc.channel under random interleavings", () => {
             for (const h of handles) h.close();
             yield* consumer;
             yield* joinAll(tasks);
+            expect(tx.capacity).toBe(capacity); // drained: every slot is free again, none leaked
           });
           const keys = received.map((m) => `${m.sender}:${m.seq}`);
           expect(new Set(keys).size).toBe(keys.length); // no duplicate

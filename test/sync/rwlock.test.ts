@@ -121,3 +121,50 @@ describe("RwLock", () => {
     });
   });
 });
+
+describe("RwLock parity: maxReaders and guard map", () => {
+  it("withMaxReaders admits at most that many readers; a leaving reader admits the next", async () => {
+    const lock = RwLock.withMaxReaders(0, 2);
+    expect(lock.maxReaders).toBe(2);
+    let inside = 0;
+    let most = 0;
+    await run(function* () {
+      const hs = [];
+      for (let i = 0; i < 6; i++) {
+        hs.push(
+          spawn(function* () {
+            using _r = yield* lock.read();
+            inside++;
+            most = Math.max(most, inside);
+            yield* settle(i + 1);
+            inside--;
+          }),
+        );
+      }
+      for (const h of hs) yield* h;
+    });
+    expect(most).toBe(2);
+    const r1 = lock.tryRead();
+    const r2 = lock.tryRead();
+    expect(lock.tryRead()).toBeUndefined();
+    r1!.release();
+    r2!.release();
+    expect(() => RwLock.withMaxReaders(0, 0)).toThrow(/maxReaders must be an integer from 1.*got 0/);
+  });
+
+  it("read and write guards map onto a part and keep the lock until the mapped guard is released", async () => {
+    const lock = new RwLock({ users: new Map([["ada", { seen: 0 }]]) });
+    await run(function* () {
+      {
+        using w = (yield* lock.write()).map((s) => s.users.get("ada")!);
+        w.value.seen = 5;
+        expect(lock.tryRead()).toBeUndefined(); // still write-locked
+      }
+      using r = (yield* lock.read()).map((s) => s.users.get("ada")!.seen);
+      expect(r.value).toBe(5);
+      expect(lock.tryWrite()).toBeUndefined();
+      r.release();
+      expect(lock.tryWrite()).toBeDefined();
+    });
+  });
+});

@@ -164,3 +164,23 @@ describe("Semaphore", () => {
     expect(() => sem.addPermits(2 ** 31)).toThrow(RangeError);
   });
 });
+
+describe("Semaphore parity: forgetPermits, MAX_PERMITS", () => {
+  it("forgetPermits removes only free permits and says how many", () => {
+    const sem = new Semaphore(5);
+    const held = sem.tryAcquire(2)!;
+    expect(sem.forgetPermits(10)).toBe(3);
+    expect(sem.availablePermits).toBe(0);
+    held.release();
+    expect(sem.availablePermits).toBe(2); // held permits were not touched
+    expect(sem.forgetPermits(1)).toBe(1);
+    expect(() => sem.forgetPermits(-1)).toThrow(/forgetPermits\(n\): n must be an integer from 0.*got -1/);
+  });
+
+  it("MAX_PERMITS bounds the constructor and addPermits", () => {
+    expect(Semaphore.MAX_PERMITS).toBe(2 ** 31 - 1);
+    expect(() => new Semaphore(Semaphore.MAX_PERMITS + 1)).toThrow(RangeError);
+    const sem = new Semaphore(Semaphore.MAX_PERMITS);
+    expect(() => sem.addPermits(1)).toThrow(/exceed the maximum/);
+  });
+});

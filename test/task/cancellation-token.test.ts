@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { asyncFn, type Output, pending, select } from "../../src/future/index.js";
+import { asyncFn, type Future, type Output, PENDING, pending, select } from "../../src/future/index.js";
 import { run } from "../../src/runtime/index.js";
-import { CancellationToken, spawn, yieldNow } from "../../src/task/index.js";
+import { CANCELLED, CancellationToken, type Cancelled, spawn, yieldNow } from "../../src/task/index.js";
 
 const afterYields = asyncFn(function* <T>(value: T, yields: number) {
   for (let i = 0; i < yields; i++) yield* yieldNow();
@@ -86,11 +86,11 @@ describe("CancellationToken", () => {
   it("runUntilCancelled returns the output when the future finishes first", async () => {
     const token = new CancellationToken();
     const f = token.runUntilCancelled(afterYields("done", 2));
-    expectTypeOf<Output<typeof f>>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Output<typeof f>>().toEqualTypeOf<string | Cancelled>();
     expect(await run(f)).toBe("done");
   });
 
-  it("runUntilCancelled cancels the future (its async finally runs) and returns undefined", async () => {
+  it("runUntilCancelled cancels the future (its async finally runs) and returns CANCELLED", async () => {
     const log: string[] = [];
     const token = new CancellationToken();
     const work = asyncFn(function* () {
@@ -109,7 +109,7 @@ describe("CancellationToken", () => {
       log.push("returned");
       return r;
     });
-    expect(out).toBeUndefined();
+    expect(out).toBe(CANCELLED);
     expect(log).toEqual(["cleaned", "returned"]);
   });
 
@@ -123,7 +123,7 @@ describe("CancellationToken", () => {
         return 1;
       }),
     );
-    expect(out).toBeUndefined();
+    expect(out).toBe(CANCELLED);
     expect(started).toBe(false);
   });
 
@@ -153,5 +153,80 @@ describe("CancellationToken", () => {
     expect(token.isCancelled).toBe(true);
     expect(CancellationToken.fromSignal(AbortSignal.abort()).isCancelled).toBe(true);
     expect(() => CancellationToken.fromSignal({} as never)).toThrow(/expects an AbortSignal/);
+  });
+
+  it("runUntilCancelled is biased to the future once started: an output ready in the cancelling turn wins", async () => {
+    const token = new CancellationToken();
+    const out = await run(function* () {
+      const waker = { fire: () => {} };
+      let done = false;
+      const leaf = {
+        poll(cx: { waker: { wake(): void } }) {
+          if (done) return 7;
+          waker.fire = () => cx.waker.wake();
+          return PENDING;
+        },
+        cancel() {},
+        *[Symbol.iterator](): Generator<unknown, number, unknown> {
+          return 0;
+        },
+      };
+      const h = spawn(token.runUntilCancelled(leaf as unknown as Future<number>));
+      yield* yieldNow();
+      done = true; // the future is ready...
+      token.cancel(); // ...and the token cancelled, in the same turn
+      waker.fire();
+      return yield* h;
+    });
+    expect(out).toBe(7);
+  });
+
+  it("cancelledOwned and runUntilCancelledOwned behave as their borrowed forms", async () => {
+    const token = new CancellationToken();
+    const out = await run(function* () {
+      const h = spawn(token.cancelledOwned());
+      const r = spawn(token.runUntilCancelledOwned(pending<number>()));
+      yield* yieldNow();
+      token.cancel();
+      yield* h;
+      return yield* r;
+    });
+    expect(out).toBe(CANCELLED);
+  });
+
+  it("dropGuard: `using` cancels the token on every exit path; disarm keeps it", async () => {
+    const a = new CancellationToken();
+    const b = new CancellationToken();
+    const c = new CancellationToken();
+    const body = asyncFn(function* (token: CancellationToken, fail: boolean) {
+      using _guard = token.dropGuard();
+      yield* yieldNow();
+      if (fail) throw new Error("boom");
+    });
+    await run(body(a, false));
+    expect(a.isCancelled).toBe(true);
+    await expect(run(body(b, true))).rejects.toThrow("boom");
+    expect(b.isCancelled).toBe(true);
+    await run(function* () {
+      const h = spawn(body(c, false));
+      h.abort(); // aborted before its first poll finishes: the guard never existed
+      yield* yieldNow();
+    });
+    const d = new CancellationToken();
+    await run(function* () {
+      const h = spawn(body(d, false));
+      yield* yieldNow(); // the guard is held, the body waits in yieldNow
+      h.abort();
+      yield* yieldNow();
+    });
+    expect(d.isCancelled).toBe(true); // cut by abort: disposal still ran
+    const e = new CancellationToken();
+    {
+      using guard = e.dropGuard();
+      expect(guard.armed).toBe(true);
+      expect(guard.disarm()).toBe(e);
+      expect(() => guard.disarm()).toThrow(/already disarmed or disposed/);
+    }
+    expect(e.isCancelled).toBe(false);
   });
 });
