@@ -17,7 +17,9 @@ import { median } from "./blocking/median.js";
 
 const args = process.argv.slice(2);
 const major = args.includes("--gc=major") || args.at(-1) === "major";
-const file = args.find((a) => a.endsWith(".mjs")) ?? new URL("../../shared/reference/proto-executor.mjs", import.meta.url).pathname;
+const file =
+  args.find((a) => a.endsWith(".mjs")) ??
+  new URL("../../shared/reference/proto-executor.mjs", import.meta.url).pathname;
 if (!existsSync(file)) {
   console.error(`bench/reference: no reference executor at ${file}; pass its path as the first argument.`);
   process.exit(2);
@@ -95,7 +97,10 @@ function* pingPongBounded(): Async<number> {
   return s;
 }
 
-function* refPonger(rx: { recv(): unknown }, tx: { send(v: number): void }): Generator<unknown, void, unknown> {
+function* refPonger(
+  rx: { recv(): unknown },
+  tx: { send(v: number): void },
+): Generator<unknown, void, unknown> {
   for (;;) {
     const v = (yield* rx.recv() as Iterable<unknown>) as number;
     if (v < 0) return;
@@ -147,6 +152,8 @@ for (const [title, contenders] of Object.entries(groups)) {
   console.log(`\n${title}`);
   for (const [name, xs] of Object.entries(times)) {
     const m = median(xs);
-    console.log(`  ${name.padEnd(20)} median ${m.toFixed(1).padStart(7)} ms  ${(m / ref).toFixed(2)}× reference`);
+    console.log(
+      `  ${name.padEnd(20)} median ${m.toFixed(1).padStart(7)} ms  ${(m / ref).toFixed(2)}× reference`,
+    );
   }
 }
