@@ -1,0 +1,192 @@
+/**
+ * The server: accepts connections, caps them, expires keys, and shuts down gracefully.
+ *
+ * HOW the cap works. A `Semaphore` holds one permit per allowed client. Each accepted connection
+ * tries to take one without waiting (`tryAcquire`): with none free, the client is told
+ * `-ERR max number of clients reached` and closed, as Redis does (waiting instead would leave it
+ * hanging with no answer). The handler task holds its permit with `using`, so it is returned
+ * however the task ends.
+ *
+ * HOW shutdown works (`shutdown()`, or the `shutdown` future of the options, e.g. Ctrl-C). In
+ * order: stop accepting (the listener is closed, so new clients are refused by the kernel); send
+ * on the `stop` broadcast, which every handler waits on between batches (a handler finishes the
+ * batch it is serving and flushes it first); then wait until every handler is gone, which is the
+ * same as getting back every permit of the semaphore: `acquire(maxClients)` completes exactly when
+ * the last handler released its own. Then the expiry task is cancelled and `serve` returns.
+ */
+import { type Async, type Future, select, spawn } from "pollux";
+import { type IntoFuture, intoFuture } from "pollux/future";
+import type { TcpListener } from "pollux/net";
+import { type BroadcastReceiver, type BroadcastSender, broadcast, Notify, Semaphore } from "pollux/sync";
+import { type Conn, handleConnection, type Shared } from "./connection.js";
+import { Db } from "./db.js";
+import { expireKeys } from "./expiry.js";
+import { PubSub } from "./pubsub.js";
+
+/**
+ * Options of {@link Server} and {@link serve}.
+ *
+ * @example
+ * serve(listener, { maxClients: 1000, shutdown: ctrlC() });
+ */
+export interface ServerOptions {
+  /** Connections served at once; the next one is refused with an error. Default 250. */
+  maxClients?: number;
+  /** Reply bytes one connection may have pending before it is closed. Default 64 MiB. */
+  maxOutputBuffer?: number;
+  /** Messages a subscriber may fall behind before it skips ahead. Default 1024. */
+  pubsubCapacity?: number;
+  /** When this future completes, the server shuts down gracefully. */
+  shutdown?: IntoFuture<unknown>;
+  /** Where to report protocol errors and closed clients. Default: nothing. */
+  log?: (line: string) => void;
+}
+
+/** A listener the server can accept from (`TcpListener`, `UnixListener`). */
+export interface Listener {
+  accept(): Future<readonly [Conn, unknown]>;
+  close(): void;
+}
+
+/**
+ * A mini-redis server. `serve(listener)` runs it; `shutdown()` stops it gracefully.
+ *
+ * @example
+ * const server = new Server({ maxClients: 10 });
+ * spawn(server.serve(listener));
+ * // ...
+ * server.shutdown();
+ */
+export class Server {
+  readonly db = new Db();
+  readonly pubsub: PubSub;
+  readonly maxClients: number;
+  /** Connections refused because `maxClients` were connected. */
+  refused = 0;
+  /** Connections accepted and served so far. */
+  accepted = 0;
+
+  private readonly shared: Shared;
+  private readonly permits: Semaphore;
+  private readonly stopTx: BroadcastSender<void>;
+  private readonly stopRx: BroadcastReceiver<void>;
+  private readonly stopping = new Notify();
+  private stopped = false;
+  private readonly shutdownFuture: IntoFuture<unknown> | undefined;
+
+  constructor(options: ServerOptions = {}, config: ReadonlyMap<string, string> = new Map()) {
+    this.maxClients = options.maxClients ?? 250;
+    if (!Number.isInteger(this.maxClients) || this.maxClients < 1) {
+      throw new RangeError(`maxClients must be a positive integer; got ${String(options.maxClients)}`);
+    }
+    this.pubsub = new PubSub(options.pubsubCapacity ?? 1024);
+    this.permits = new Semaphore(this.maxClients);
+    [this.stopTx, this.stopRx] = broadcast<void>(1);
+    this.shutdownFuture = options.shutdown;
+    const fullConfig = new Map<string, string>([
+      ["save", ""],
+      ["appendonly", "no"],
+      ["databases", "1"],
+      ["maxclients", String(this.maxClients)],
+      ["timeout", "0"],
+      ...config,
+    ]);
+    this.shared = {
+      db: this.db,
+      pubsub: this.pubsub,
+      config: fullConfig,
+      maxOutputBuffer: options.maxOutputBuffer ?? 64 * 1024 * 1024,
+      log: options.log ?? (() => {}),
+    };
+  }
+
+  /** Connections being served now. */
+  get connected(): number {
+    return this.maxClients - this.permits.availablePermits;
+  }
+
+  /** Begin a graceful shutdown: `serve` returns once every connection has finished. Idempotent. */
+  shutdown(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopping.notifyWaiters();
+  }
+
+  /**
+   * Accept and serve connections from `listener` until `shutdown()` (or the options' `shutdown`
+   * future), then close the listener, stop every handler and wait for them. Closes the listener.
+   */
+  *serve(listener: Listener): Async<void> {
+    const expiry = spawn(expireKeys(this.db), { name: "mini-redis expiry" });
+    const trigger = this.shutdownFuture === undefined ? null : spawn(waitThenStop(this, this.shutdownFuture));
+    try {
+      while (!this.stopped) {
+        // A fresh `notified()` per accept (select cancels the loser). A shutdown() that ran
+        // before it was created set `stopped`, which the loop condition checks first.
+        const r = yield* select.biased({ stop: this.stopping.notified(), conn: listener.accept() });
+        if (r.key === "stop") break;
+        const conn = r.value[0];
+        const permit = this.permits.tryAcquire();
+        if (permit === undefined) {
+          this.refused++;
+          spawn(refuse(conn), { name: "mini-redis refuse" });
+          continue;
+        }
+        this.accepted++;
+        spawn(serveOne(conn, permit, this.shared, this.stopTx.subscribe()), { name: "mini-redis client" });
+      }
+    } finally {
+      this.stopped = true;
+      listener.close();
+      this.stopTx.send(); // every handler holds a receiver (this.stopRx keeps the channel open)
+      this.stopTx.close();
+      try {
+        using _all = yield* this.permits.acquire(this.maxClients);
+      } finally {
+        this.stopRx.close();
+        expiry.abort();
+        trigger?.abort();
+      }
+    }
+  }
+}
+
+/** Serve one client with its permit: `using` returns the permit however the handler ends. */
+function* serveOne(
+  conn: Conn,
+  permit: Disposable,
+  shared: Shared,
+  stop: BroadcastReceiver<void>,
+): Async<void> {
+  using _permit = permit;
+  yield* handleConnection(conn, shared, stop);
+}
+
+const MAX_CLIENTS_REACHED = new TextEncoder().encode("-ERR max number of clients reached\r\n");
+
+/** Tell a client over the cap why, then close it. */
+function* refuse(conn: Conn): Async<void> {
+  try {
+    yield* conn.writeAll(MAX_CLIENTS_REACHED);
+  } catch {
+    // it left already
+  } finally {
+    conn.close();
+  }
+}
+
+function* waitThenStop(server: Server, trigger: IntoFuture<unknown>): Async<void> {
+  yield* intoFuture(trigger);
+  server.shutdown();
+}
+
+/**
+ * Run a mini-redis server on `listener` until `options.shutdown` completes (or forever).
+ *
+ * @example
+ * using listener = yield* TcpListener.bind("127.0.0.1:6379");
+ * yield* serve(listener, { shutdown: ctrlC() });
+ */
+export function serve(listener: TcpListener | Listener, options: ServerOptions = {}): Async<void> {
+  return new Server(options).serve(listener as Listener);
+}
