@@ -14,7 +14,7 @@
  * same as getting back every permit of the semaphore: `acquire(maxClients)` completes exactly when
  * the last handler released its own. Then the expiry task is cancelled and `serve` returns.
  */
-import { type Async, type Future, select, spawn } from "pollux";
+import { type Async, type Future, type JoinHandle, select, spawn } from "pollux";
 import { type IntoFuture, intoFuture } from "pollux/future";
 import type { TcpListener } from "pollux/net";
 import { type BroadcastReceiver, type BroadcastSender, broadcast, Notify, Semaphore } from "pollux/sync";
@@ -146,6 +146,8 @@ export class Server {
         this.stopRx.close();
         expiry.abort();
         trigger?.abort();
+        yield* settled(expiry);
+        if (trigger !== null) yield* settled(trigger);
       }
     }
   }
@@ -172,6 +174,15 @@ function* refuse(conn: Conn): Async<void> {
     // it left already
   } finally {
     conn.close();
+  }
+}
+
+/** Wait for an aborted task to finish its cleanup; its cancellation is expected, not an error. */
+function* settled(task: JoinHandle<void>): Async<void> {
+  try {
+    yield* task;
+  } catch {
+    // JoinError (cancelled): what abort() asked for
   }
 }
 
