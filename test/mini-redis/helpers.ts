@@ -96,6 +96,12 @@ function decode(buf: Buffer, pos: number): [Reply, number] | typeof INCOMPLETE {
   }
 }
 
+/** Decode the first reply in `buf`: `[reply, bytesUsed]`, or null when it is incomplete. */
+export function tryDecode(buf: Buffer): [Reply, number] | null {
+  const r = decode(buf, 0);
+  return r === INCOMPLETE ? null : r;
+}
+
 /** Encode a command as a client does: an array of bulk strings. */
 export function encode(...args: (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
