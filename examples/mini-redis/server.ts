@@ -133,6 +133,9 @@ export class Server {
           continue;
         }
         this.accepted++;
+        // Replies are small and written once per batch: send them now, not after Nagle's delay
+        // (Redis sets TCP_NODELAY too).
+        if (hasNoDelay(conn)) conn.setNoDelay(true);
         spawn(serveOne(conn, permit, this.shared, this.stopTx.subscribe()), { name: "mini-redis client" });
       }
     } finally {
@@ -151,6 +154,10 @@ export class Server {
       }
     }
   }
+}
+
+function hasNoDelay(conn: Conn): conn is Conn & { setNoDelay(on: boolean): void } {
+  return typeof (conn as { setNoDelay?: unknown }).setNoDelay === "function";
 }
 
 /** Serve one client with its permit: `using` returns the permit however the handler ends. */

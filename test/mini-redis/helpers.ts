@@ -121,7 +121,7 @@ export function encode(...args: (string | Buffer)[]): Buffer {
  * expect(await c.reply()).toBe("PONG");
  */
 export class RawClient {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiting: (() => void) | null = null;
   ended = false;
   readonly closed: Promise<void>;
