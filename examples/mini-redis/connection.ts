@@ -122,15 +122,27 @@ export function* handleConnection(conn: Conn, shared: Shared, stop: BroadcastRec
   const out = new RespWriter();
   const session = new ConnSession(shared.db, shared.pubsub, shared.config);
   const wait = new Wait(conn, parser, out, session, stop);
+  // The loop is written inline, with plain functions for the synchronous parts: a generator per
+  // batch (a `yield*` helper) would cost an allocation and a frame per request.
   try {
     for (;;) {
       const n = yield* wait;
       if (n === STOP || n === 0) break;
-      if (n !== MESSAGES) {
-        if (!(yield* serveBatch(conn, parser, out, session, shared))) break;
+      let state = n === MESSAGES ? DONE : runBatch(parser, out, session, shared);
+      while (state === FULL) {
+        // A long pipelined batch goes out in pieces: the writer never holds much more than
+        // FLUSH_AT bytes plus one reply. The parser's buffer is untouched while the write waits.
+        if (overLimit(out, shared)) return;
+        yield* conn.writeAll(out.bytes());
+        out.reset();
+        state = runBatch(parser, out, session, shared);
       }
-      if (out.len > 0 && !(yield* flush(conn, out, shared))) break;
-      if (session.quit) break;
+      if (out.len > 0) {
+        if (overLimit(out, shared)) return;
+        yield* conn.writeAll(out.bytes());
+        out.reset();
+      }
+      if (state === CLOSE || session.quit) break;
     }
   } catch (e) {
     if (!isDisconnect(e)) throw e;
@@ -141,17 +153,17 @@ export function* handleConnection(conn: Conn, shared: Shared, stop: BroadcastRec
   }
 }
 
+/** `runBatch` outcomes: all complete commands answered; the writer is full; close after the flush. */
+const DONE = 0;
+const FULL = 1;
+const CLOSE = 2;
+
 /**
- * Execute every complete command in the parser's buffer. False when the connection must end
- * (QUIT, a protocol error, or an output flush that failed).
+ * Execute the complete commands in the parser's buffer, until none is left (DONE), the replies
+ * reach FLUSH_AT bytes (FULL: flush, then call again), or the connection must end after the
+ * flush (CLOSE: QUIT, or a protocol error whose reply is in `out`).
  */
-function* serveBatch(
-  conn: Conn,
-  parser: RespParser,
-  out: RespWriter,
-  session: ConnSession,
-  shared: Shared,
-): Async<boolean> {
+function runBatch(parser: RespParser, out: RespWriter, session: ConnSession, shared: Shared): number {
   for (;;) {
     let argc: number;
     try {
@@ -160,28 +172,21 @@ function* serveBatch(
       if (!(e instanceof ProtocolError)) throw e;
       out.error(`ERR ${e.message}`);
       shared.log(`closing a client after a protocol error: ${e.message}`);
-      yield* flush(conn, out, shared);
-      return false;
+      return CLOSE;
     }
-    if (argc === NEED_MORE) return true;
+    if (argc === NEED_MORE) return DONE;
     execute(session, parser, argc, out);
-    if (session.quit) return true;
-    // A long pipelined batch goes out in pieces: the writer never holds more than about FLUSH_AT
-    // bytes plus one reply. The parser's buffer is untouched while the flush waits.
-    if (out.len >= FLUSH_AT && !(yield* flush(conn, out, shared))) return false;
+    if (session.quit) return CLOSE;
+    if (out.len >= FLUSH_AT) return FULL;
   }
 }
 
-/** Write the batch (waiting while the socket is full). False if the client was over its limit. */
-function* flush(conn: Conn, out: RespWriter, shared: Shared): Async<boolean> {
-  if (out.len > shared.maxOutputBuffer) {
-    shared.log(
-      `closing a client whose pending replies (${out.len} bytes) exceed the output limit of ${shared.maxOutputBuffer} bytes`,
-    );
-    out.reset();
-    return false;
-  }
-  yield* conn.writeAll(out.bytes());
+/** True (and logged) when the pending replies pass the client's output limit: close it. */
+function overLimit(out: RespWriter, shared: Shared): boolean {
+  if (out.len <= shared.maxOutputBuffer) return false;
+  shared.log(
+    `closing a client whose pending replies (${out.len} bytes) exceed the output limit of ${shared.maxOutputBuffer} bytes`,
+  );
   out.reset();
   return true;
 }

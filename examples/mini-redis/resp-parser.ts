@@ -98,8 +98,18 @@ export class RespParser {
    */
   writable(): Buffer {
     this.reserve();
-    return this.buf.subarray(this.end);
+    // Cached: the handler asks at every wake, and between requests the answer rarely changes.
+    if (this.room === null || this.roomOf !== this.buf || this.roomAt !== this.end) {
+      this.room = this.buf.subarray(this.end);
+      this.roomOf = this.buf;
+      this.roomAt = this.end;
+    }
+    return this.room;
   }
+
+  private room: Buffer | null = null;
+  private roomOf: Buffer | null = null;
+  private roomAt = -1;
 
   /** Record that `n` bytes were written into `writable()`. */
   commit(n: number): void {
