@@ -252,6 +252,32 @@ describe("limits", () => {
     await s.stop();
   });
 
+  it("lets a subscriber that does not read lag: it skips what it missed, publishers never wait", async () => {
+    const s = await startServer({ pubsubCapacity: 8 });
+    const sub = await RawClient.connect(s.port);
+    const pub = await RawClient.connect(s.port);
+    expect(await sub.call("SUBSCRIBE", "firehose")).toEqual(["subscribe", "firehose", 1]);
+    sub.socket.pause();
+    const n = 2000; // 2000 × 16 KiB = 32 MB, far beyond the socket buffers
+    const pad = "x".repeat(16 * 1024);
+    for (let i = 0; i < n; i++) pub.send(encode("PUBLISH", "firehose", `${i}:${pad}`));
+    const counts = await pub.replies(n);
+    expect(counts.every((c) => c === 1)).toBe(true); // every publish answered while sub is stuck
+    sub.socket.resume();
+    const seen: number[] = [];
+    while (seen.at(-1) !== n - 1) {
+      const m = (await sub.reply()) as string[];
+      expect(m[0]).toBe("message");
+      seen.push(Number(m[2]!.split(":")[0]));
+    }
+    expect(seen.length).toBeLessThan(n); // it skipped ahead...
+    expect(seen.every((v, i) => i === 0 || v > seen[i - 1]!)).toBe(true); // ...in order, no repeats
+    expect(await sub.call("PING")).toEqual(["pong", ""]); // and is still served
+    sub.close();
+    pub.close();
+    await s.stop();
+  });
+
   it("applies backpressure to a client that sends without reading", async () => {
     const s = await startServer();
     const c = await RawClient.connect(s.port);
