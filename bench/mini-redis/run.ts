@@ -38,6 +38,8 @@ interface Row {
   rps: number;
   p50: number;
   p99: number;
+  /** Server CPU time (user + system) per request, in microseconds. */
+  cpuUs: number;
 }
 
 interface Meta {
@@ -53,6 +55,7 @@ interface Meta {
 interface Started {
   name: string;
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ async function start(name: string, cmd: string, args: string[], fixedPort?: numb
   return {
     name,
     port,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((res) => {
         child.on("exit", () => res());
@@ -93,24 +97,40 @@ async function start(name: string, cmd: string, args: string[], fixedPort?: numb
   };
 }
 
-async function benchmark(port: number, pipeline: number, requests: number): Promise<Map<string, Row>> {
-  const args = ["-h", "127.0.0.1", "-p", String(port), "-t", TESTS, "-n", String(requests)];
-  args.push("-c", String(CLIENTS), "-P", String(pipeline), "--csv");
-  const { stdout } = await exec("redis-benchmark", args, { maxBuffer: 1 << 20 });
-  const rows = new Map<string, Row>();
-  for (const line of stdout.trim().split("\n").slice(1)) {
-    const f = line.split(",").map((x) => x.replace(/"/g, ""));
-    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-    rows.set(f[0]!, {
-      server: "",
-      pipeline,
-      test: f[0]!,
-      rps: Number(f[1]),
-      p50: Number(f[4]),
-      p99: Number(f[6]),
-    });
+/** CPU time (user + system) of process `pid` so far, in ms (Linux /proc; NaN elsewhere). */
+async function cpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+  } catch {
+    return Number.NaN;
   }
-  return rows;
+}
+const TICKS = 100; // USER_HZ: clock ticks per second in /proc on Linux
+
+/** One redis-benchmark run of one test; the server's CPU time is measured around it. */
+async function benchmark(s: Started, pipeline: number, requests: number, test: string): Promise<Row> {
+  const args = ["-h", "127.0.0.1", "-p", String(s.port), "-t", test, "-n", String(requests)];
+  args.push("-c", String(CLIENTS), "-P", String(pipeline), "--csv");
+  const before = await cpuMs(s.pid);
+  const { stdout } = await exec("redis-benchmark", args, { maxBuffer: 1 << 20 });
+  const after = await cpuMs(s.pid);
+  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  const f = stdout
+    .trim()
+    .split("\n")[1]!
+    .split(",")
+    .map((x) => x.replace(/"/g, ""));
+  return {
+    server: s.name,
+    pipeline,
+    test: f[0]!,
+    rps: Number(f[1]),
+    p50: Number(f[4]),
+    p99: Number(f[6]),
+    cpuUs: ((after - before) * 1000) / requests,
+  };
 }
 
 async function main(): Promise<void> {
@@ -144,15 +164,17 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   const rows: Row[] = [];
   try {
-    for (const s of servers) if (s.name !== "redis") await benchmark(s.port, 1, 20_000); // warm-up
+    for (const s of servers) if (s.name !== "redis") await benchmark(s, 1, 20_000, TESTS); // warm-up
     for (const [i, pipeline] of [1, 16].entries()) {
       const order = i === 0 ? servers : [...servers].reverse();
       for (const s of order) {
         console.error(`${s.name}, -P ${pipeline}: ${REQUESTS} requests per test ...`);
-        for (const row of (await benchmark(s.port, pipeline, REQUESTS)).values()) {
-          row.server = s.name;
+        for (const test of TESTS.split(",")) {
+          const row = await benchmark(s, pipeline, REQUESTS, test);
           rows.push(row);
-          console.error(`  ${row.test}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+          console.error(
+            `  ${row.test}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, server CPU ${row.cpuUs.toFixed(2)} µs/req`,
+          );
         }
       }
     }
@@ -181,6 +203,7 @@ function render(meta: Meta, rows: Row[]): string {
   const get = (server: string, pipeline: number, test: string) =>
     rows.find((r) => r.server === server && r.pipeline === pipeline && r.test === test);
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  const cpu = (r: Row) => r.cpuUs.toFixed(1);
   const lines = [
     START,
     "## mini-redis (redis-benchmark)",
@@ -195,10 +218,12 @@ function render(meta: Meta, rows: Row[]): string {
     `ONE run per server and configuration, servers alternating, on a loaded ${meta.cpus} machine`,
     `(load average ${meta.load[0]!.toFixed(1)} before, ${meta.load[1]!.toFixed(1)} after), ${meta.date.slice(0, 10)}, Node ${meta.node}.`,
     "redis-benchmark runs on the same 2 cores as the server, so every figure is also a measure of",
-    "how much CPU the server leaves to the client. Treat differences under ~10% as noise.",
+    "how much CPU the server leaves to the client. Treat req/s differences under ~10% as noise. The",
+    "server's CPU time per request (user + system, from /proc, for the server process only) is much",
+    "less sensitive to the machine's other load: it is the cost the runtime adds per request.",
     "",
-    "| -P | test | pollux req/s | native req/s | redis req/s | pollux / native | pollux / redis | p50 ms (pollux / native / redis) | p99 ms (pollux / native / redis) |",
-    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    "| -P | test | pollux req/s | native req/s | redis req/s | pollux / native | pollux / redis | p50 ms (pollux / native / redis) | p99 ms (pollux / native / redis) | server CPU µs/req (pollux / native / redis) |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
   ];
   for (const pipeline of [1, 16]) {
     for (const test of ["PING_MBULK", "SET", "GET"]) {
@@ -207,7 +232,7 @@ function render(meta: Meta, rows: Row[]): string {
       const r = get("redis", pipeline, test);
       if (!p || !n || !r) continue;
       lines.push(
-        `| ${pipeline} | ${test} | ${fmt(p.rps)} | ${fmt(n.rps)} | ${fmt(r.rps)} | ${(p.rps / n.rps).toFixed(2)}× | ${(p.rps / r.rps).toFixed(2)}× | ${p.p50} / ${n.p50} / ${r.p50} | ${p.p99} / ${n.p99} / ${r.p99} |`,
+        `| ${pipeline} | ${test} | ${fmt(p.rps)} | ${fmt(n.rps)} | ${fmt(r.rps)} | ${(p.rps / n.rps).toFixed(2)}× | ${(p.rps / r.rps).toFixed(2)}× | ${p.p50} / ${n.p50} / ${r.p50} | ${p.p99} / ${n.p99} / ${r.p99} | ${cpu(p)} / ${cpu(n)} / ${cpu(r)} |`,
       );
     }
   }
