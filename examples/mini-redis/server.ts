@@ -14,7 +14,7 @@
  * same as getting back every permit of the semaphore: `acquire(maxClients)` completes exactly when
  * the last handler released its own. Then the expiry task is cancelled and `serve` returns.
  */
-import { type Async, type Future, type JoinHandle, select, spawn } from "pollux";
+import { type Async, type Future, type JoinHandle, select, sleep, spawn } from "pollux";
 import { type IntoFuture, intoFuture } from "pollux/future";
 import type { TcpListener } from "pollux/net";
 import { type BroadcastReceiver, type BroadcastSender, broadcast, Notify, Semaphore } from "pollux/sync";
@@ -120,11 +120,24 @@ export class Server {
     const expiry = spawn(expireKeys(this.db), { name: "mini-redis expiry" });
     const trigger = this.shutdownFuture === undefined ? null : spawn(waitThenStop(this, this.shutdownFuture));
     try {
+      let backoff = 1;
       while (!this.stopped) {
         // A fresh `notified()` per accept (select cancels the loser). A shutdown() that ran
         // before it was created set `stopped`, which the loop condition checks first.
-        const r = yield* select.biased({ stop: this.stopping.notified(), conn: listener.accept() });
+        let r: { key: "stop"; value: void } | { key: "conn"; value: readonly [Conn, unknown] };
+        try {
+          r = yield* select.biased({ stop: this.stopping.notified(), conn: listener.accept() });
+        } catch (e) {
+          // An accept can fail for reasons that pass (too many open files): wait and retry,
+          // doubling the wait, as Tokio's mini-redis does; give up after about a minute.
+          if (backoff > MAX_BACKOFF_MS) throw e;
+          this.shared.log(`accept failed (${(e as Error).message}); retrying in ${backoff} ms`);
+          yield* sleep(backoff);
+          backoff *= 2;
+          continue;
+        }
         if (r.key === "stop") break;
+        backoff = 1;
         const conn = r.value[0];
         const permit = this.permits.tryAcquire();
         if (permit === undefined) {
@@ -170,6 +183,9 @@ function* serveOne(
   using _permit = permit;
   yield* handleConnection(conn, shared, stop);
 }
+
+/** Longest wait between failed accepts before `serve` gives up (1 + 2 + ... + 32768 ms ≈ 65 s). */
+const MAX_BACKOFF_MS = 32_768;
 
 const MAX_CLIENTS_REACHED = new TextEncoder().encode("-ERR max number of clients reached\r\n");
 

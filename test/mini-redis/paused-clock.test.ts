@@ -1,4 +1,4 @@
-// Key expiry on the paused clock: the server runs in a paused-clock runtime and its clients talk
+// The server on the paused clock (key expiry, the accept loop's backoff): it runs in a paused-clock runtime and its clients talk
 // to it over in-memory `duplex` streams, so no socket wait lets the clock jump by itself; time
 // moves only with `advance(ms)`.
 import { type Async, asyncFn, END, pending, run, spawn } from "pollux";
@@ -112,6 +112,40 @@ describe("key expiry on the paused clock", () => {
       expect(server.db.size).toBe(1);
     });
   });
+});
+
+describe("the accept loop", () => {
+  it("retries a failed accept after a backoff and goes on serving", async () => {
+    await run(
+      function* () {
+        const logs: string[] = [];
+        const server = new Server({ log: (l) => logs.push(l) });
+        const [tx, rx] = mpsc.channel<Conn>(4);
+        const inner = new MemoryListener(rx);
+        let failures = 2;
+        const flaky = {
+          accept: () => (failures-- > 0 ? failing() : inner.accept()),
+          close: () => inner.close(),
+        };
+        const serving = spawn(server.serve(flaky));
+        const [client, serverEnd] = duplex(64 * 1024);
+        yield* tx.send(serverEnd);
+        expect(yield* call(client, "PING")).toBe("PONG");
+        expect(logs).toEqual([
+          "accept failed (EMFILE: too many open files); retrying in 1 ms",
+          "accept failed (EMFILE: too many open files); retrying in 2 ms",
+        ]);
+        server.shutdown();
+        yield* serving;
+        client.close();
+      },
+      { clock: "paused" },
+    );
+  });
+});
+
+const failing = asyncFn(function* (): Async<readonly [Conn, null]> {
+  throw new Error("EMFILE: too many open files");
 });
 
 describe("Db", () => {
