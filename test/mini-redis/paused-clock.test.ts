@@ -1,6 +1,7 @@
-// The server on the paused clock (key expiry, the accept loop's backoff): it runs in a paused-clock runtime and its clients talk
-// to it over in-memory `duplex` streams, so no socket wait lets the clock jump by itself; time
-// moves only with `advance(ms)`.
+// The server on the paused clock (key expiry, the accept loop's backoff). It runs in a
+// paused-clock runtime and its clients talk to it over in-memory `duplex` streams, so no socket
+// wait lets the clock jump by itself; time moves only with `advance(ms)` (or when every task
+// waits on a timer).
 import { type Async, asyncFn, END, pending, run, spawn } from "pollux";
 import { type DuplexStream, duplex } from "pollux/io";
 import { mpsc } from "pollux/sync";
