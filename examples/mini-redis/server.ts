@@ -12,7 +12,9 @@
  * on the `stop` broadcast, which every handler waits on between batches (a handler finishes the
  * batch it is serving and flushes it first); then wait until every handler is gone, which is the
  * same as getting back every permit of the semaphore: `acquire(maxClients)` completes exactly when
- * the last handler released its own. Then the expiry task is cancelled and `serve` returns.
+ * the last handler released its own. A handler that is still blocked writing to a client that
+ * does not read when the grace period (`shutdownGraceMs`) ends has its connection closed. Then the
+ * expiry task is cancelled and `serve` returns.
  */
 import { type Async, type Future, type JoinHandle, select, sleep, spawn } from "pollux";
 import { type IntoFuture, intoFuture } from "pollux/future";
@@ -36,6 +38,12 @@ export interface ServerOptions {
   maxOutputBuffer?: number;
   /** Messages a subscriber may fall behind before it skips ahead. Default 1024. */
   pubsubCapacity?: number;
+  /**
+   * On shutdown, how long connections get to finish (ms) before they are closed: a handler
+   * blocked writing to a client that does not read would otherwise hold the shutdown forever.
+   * Default 10,000.
+   */
+  shutdownGraceMs?: number;
   /** When this future completes, the server shuts down gracefully. */
   shutdown?: IntoFuture<unknown>;
   /** Where to report protocol errors and closed clients. Default: nothing. */
@@ -73,6 +81,9 @@ export class Server {
   private readonly stopping = new Notify();
   private stopped = false;
   private readonly shutdownFuture: IntoFuture<unknown> | undefined;
+  private readonly graceMs: number;
+  /** Connections being served, so that the end of the grace period can close them. */
+  private readonly live = new Set<Conn>();
 
   constructor(options: ServerOptions = {}, config: ReadonlyMap<string, string> = new Map()) {
     this.maxClients = options.maxClients ?? 250;
@@ -83,6 +94,7 @@ export class Server {
     this.permits = new Semaphore(this.maxClients);
     [this.stopTx, this.stopRx] = broadcast<void>(1);
     this.shutdownFuture = options.shutdown;
+    this.graceMs = options.shutdownGraceMs ?? 10_000;
     const fullConfig = new Map<string, string>([
       ["save", ""],
       ["appendonly", "no"],
@@ -149,7 +161,9 @@ export class Server {
         // Replies are small and written once per batch: send them now, not after Nagle's delay
         // (Redis sets TCP_NODELAY too).
         if (hasNoDelay(conn)) conn.setNoDelay(true);
-        spawn(serveOne(conn, permit, this.shared, this.stopTx.subscribe()), { name: "mini-redis client" });
+        spawn(serveOne(conn, permit, this.live, this.shared, this.stopTx.subscribe()), {
+          name: "mini-redis client",
+        });
       }
     } finally {
       this.stopped = true;
@@ -157,7 +171,19 @@ export class Server {
       this.stopTx.send(); // every handler holds a receiver (this.stopRx keeps the channel open)
       this.stopTx.close();
       try {
-        using _all = yield* this.permits.acquire(this.maxClients);
+        // Every permit back = every handler gone. Handlers still busy when the grace period ends
+        // (blocked writing to a client that does not read) get their connection closed: their
+        // pending write fails and they end.
+        const r = yield* select.biased({
+          all: this.permits.acquire(this.maxClients),
+          grace: sleep(this.graceMs),
+        });
+        if (r.key === "all") r.value.release();
+        else {
+          this.shared.log(`closing ${this.live.size} connections still busy after ${this.graceMs} ms`);
+          for (const conn of this.live) conn.close();
+          using _all = yield* this.permits.acquire(this.maxClients);
+        }
       } finally {
         this.stopRx.close();
         expiry.abort();
@@ -177,11 +203,17 @@ function hasNoDelay(conn: Conn): conn is Conn & { setNoDelay(on: boolean): void 
 function* serveOne(
   conn: Conn,
   permit: Disposable,
+  live: Set<Conn>,
   shared: Shared,
   stop: BroadcastReceiver<void>,
 ): Async<void> {
   using _permit = permit;
-  yield* handleConnection(conn, shared, stop);
+  live.add(conn);
+  try {
+    yield* handleConnection(conn, shared, stop);
+  } finally {
+    live.delete(conn);
+  }
 }
 
 /** Longest wait between failed accepts before `serve` gives up (1 + 2 + ... + 32768 ms ≈ 65 s). */

@@ -2,7 +2,7 @@
 // paused-clock runtime and its clients talk to it over in-memory `duplex` streams, so no socket
 // wait lets the clock jump by itself; time moves only with `advance(ms)` (or when every task
 // waits on a timer).
-import { type Async, asyncFn, END, pending, run, spawn } from "pollux";
+import { type Async, asyncFn, END, Instant, pending, run, spawn } from "pollux";
 import { type DuplexStream, duplex } from "pollux/io";
 import { mpsc } from "pollux/sync";
 import { advance } from "pollux/time";
@@ -112,6 +112,32 @@ describe("key expiry on the paused clock", () => {
       yield* advance(40_000);
       expect(server.db.size).toBe(1);
     });
+  });
+});
+
+describe("shutdown", () => {
+  it("closes a connection still blocked writing to a client that does not read, after the grace period", async () => {
+    await run(
+      function* () {
+        const logs: string[] = [];
+        const server = new Server({ log: (l) => logs.push(l), shutdownGraceMs: 5_000 });
+        const [tx, rx] = mpsc.channel<Conn>(4);
+        const serving = spawn(server.serve(new MemoryListener(rx)));
+        const [client, serverEnd] = duplex(1024); // a small pipe: the server's writes block soon
+        yield* tx.send(serverEnd);
+        expect(yield* call(client, "SET", "big", "x".repeat(100_000))).toBe("OK");
+        yield* client.writeAll(encode("GET", "big")); // and never read the reply
+        yield* advance(0);
+        expect(server.connected).toBe(1);
+        const t0 = Instant.now();
+        server.shutdown();
+        yield* serving;
+        expect(Instant.now().ms - t0.ms).toBe(5_000);
+        expect(logs).toEqual(["closing 1 connections still busy after 5000 ms"]);
+        client.close();
+      },
+      { clock: "paused" },
+    );
   });
 });
 
