@@ -19,7 +19,7 @@
  * (a reset, a client gone mid-frame) end the task quietly.
  */
 import { type Async, type Context, FutureBase, PENDING, type Poll } from "pollux";
-import type { AsyncReadWriteBase } from "pollux/io";
+import { type AsyncReadWriteBase, IoError } from "pollux/io";
 import type { BroadcastReceiver } from "pollux/sync";
 import { execute, type Session } from "./commands.js";
 import type { Db } from "./db.js";
@@ -74,8 +74,10 @@ class Wait extends FutureBase<number> {
     const n = this.conn.pollRead(cx, this.parser.writable());
     if (n === PENDING) return PENDING;
     this.parser.commit(n);
-    // No coop budget is spent here: every batch ends in a write, and pollux's write futures
-    // spend it, so a client that always has bytes ready still lets other tasks run.
+    // No coop budget is spent here. A batch with replies ends in a write, whose future spends
+    // it; and reads without replies (a large value arriving) drain only what Node has already
+    // buffered for this socket (bounded by its read high-water mark), then wait for the event
+    // loop. Either way a client that keeps sending cannot keep the other tasks from running.
     return n;
   }
 
@@ -193,5 +195,5 @@ function overLimit(out: RespWriter, shared: Shared): boolean {
 
 /** A client that went away: nothing to report. */
 function isDisconnect(e: unknown): boolean {
-  return e instanceof Error && e.name === "IoError";
+  return e instanceof IoError;
 }
