@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Async, run, select } from "pollux";
+import { IoError } from "pollux/io";
 import { TcpListener } from "pollux/net";
 import { ctrlC, signal } from "pollux/signal";
 import { Server } from "./server.js";
@@ -56,7 +57,18 @@ function* interrupted(): Async<string> {
 }
 
 function* main(): Async<void> {
-  const listener = yield* TcpListener.bind({ host: values.host, port });
+  let listener: TcpListener;
+  try {
+    listener = yield* TcpListener.bind({ host: values.host, port });
+  } catch (e) {
+    const hint =
+      e instanceof IoError && e.kind === "AddrInUse"
+        ? " (is a Redis server already running there? try: npm start -- --port 6380)"
+        : "";
+    console.error(`mini-redis: cannot listen on ${values.host}:${port}: ${(e as Error).message}${hint}`);
+    process.exitCode = 1;
+    return;
+  }
   const addr = listener.localAddr();
   const server = new Server(
     { maxClients, maxOutputBuffer, log: (line) => console.error(`mini-redis: ${line}`) },
@@ -85,4 +97,4 @@ function* main(): Async<void> {
 }
 
 await run(main);
-process.exitCode = 0;
+process.exitCode ??= 0;
