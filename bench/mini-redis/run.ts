@@ -259,11 +259,12 @@ function render(meta: Meta, rows: Row[]): string {
     "system call of each reply (on loopback it also delivers the bytes to the client); the JavaScript",
     "of pollux and mini-redis, parsing and commands included, under 3%. Without pipelining the cost",
     "of a request is Node's socket layer: a read and a write through libuv and Node's streams, the",
-    "same for both Node servers. pollux spends less CPU per request than the async/await server",
-    "because a socket with data wakes the connection's task directly, with no promise per chunk and",
-    "no async iterator; Redis spends about half as much as either because it has no stream layer",
-    "above its system calls. With `-P 16` those costs are shared by 16 commands and the three",
-    "servers come closer.",
+    "same for both Node servers, which is why their CPU time per request is about the same (within",
+    "the ±10% this machine varies between runs), while Redis, with no stream layer above its system",
+    "calls, spends well under half as much. pollux's own machinery (a wake, a poll of the connection's",
+    "task, the write future) does not show up as a cost of its own at this resolution. With `-P 16`",
+    "those costs are shared by 16 commands; Redis's lead then comes from its cheaper parsing and",
+    "replies (C, no garbage collector).",
     END,
   );
   return lines.join("\n");
