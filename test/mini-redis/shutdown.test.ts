@@ -55,29 +55,34 @@ describe("graceful shutdown", () => {
       ["--import", "tsx", join(root, "examples/mini-redis/main.ts"), "--port", "0"],
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
     );
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    const port = await new Promise<number>((res, rej) => {
-      child.stdout.on("data", (d) => {
-        out += d;
-        const m = /listening on [\d.]+:(\d+)/.exec(out);
-        if (m) res(Number(m[1]));
+    try {
+      let out = "";
+      let err = "";
+      child.stderr.on("data", (d) => {
+        err += d;
       });
-      child.on("exit", (code) => rej(new Error(`exited early (${code}): ${out}${err}`)));
-    });
-    const a = await RawClient.connect(port);
-    const b = await RawClient.connect(port);
-    expect(await a.call("SET", "k", "v")).toBe("OK");
-    expect(await b.call("SUBSCRIBE", "news")).toEqual(["subscribe", "news", 1]);
-    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
-    child.kill("SIGINT");
-    await Promise.all([a.closed, b.closed]);
-    expect(await exited).toBe(0);
-    expect(out).toMatch(/Ctrl-C: shutting down \(2 connections\)/);
-    expect(out).toMatch(/mini-redis: stopped/);
-    expect(out).toMatch(/console: not available yet/);
+      const port = await new Promise<number>((res, rej) => {
+        child.stdout.on("data", (d) => {
+          out += d;
+          const m = /listening on [\d.]+:(\d+)/.exec(out);
+          if (m) res(Number(m[1]));
+        });
+        child.on("exit", (code) => rej(new Error(`exited early (${code}): ${out}${err}`)));
+      });
+      const a = await RawClient.connect(port);
+      const b = await RawClient.connect(port);
+      expect(await a.call("SET", "k", "v")).toBe("OK");
+      expect(await b.call("SUBSCRIBE", "news")).toEqual(["subscribe", "news", 1]);
+      const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+      child.kill("SIGINT");
+      await Promise.all([a.closed, b.closed]);
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/Ctrl-C: shutting down \(2 connections\)/);
+      expect(out).toMatch(/mini-redis: stopped/);
+      expect(out).toMatch(/console: not available yet/);
+    } finally {
+      // A failed assertion must not leave the server running.
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
   }, 60_000);
 });
