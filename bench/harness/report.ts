@@ -2,7 +2,7 @@
  * docs/benchmarks.md, generated from a run's results so that the published numbers are always the
  * ones last measured. Nobody edits that file by hand: change this generator or rerun the benchmarks.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { CONTENDERS } from "./discover.js";
 import { formatRatio, formatValue, HEADER, rowCells } from "./format.js";
 import type { WorkloadResult } from "./measure.js";
@@ -148,5 +148,15 @@ export async function writeReport(
   results: RunResults,
   major: RunResults | null = null,
 ): Promise<void> {
-  await writeFile(path, renderReport(results, major));
+  // The mini-redis section comes from another driver (bench/mini-redis/run.ts): keep it.
+  let kept = "";
+  try {
+    const old = await readFile(path, "utf8");
+    const a = old.indexOf("<!-- mini-redis:start -->");
+    const b = old.indexOf("<!-- mini-redis:end -->");
+    if (a !== -1 && b > a) kept = `\n${old.slice(a, b + "<!-- mini-redis:end -->".length)}\n`;
+  } catch {
+    // no previous report
+  }
+  await writeFile(path, renderReport(results, major) + kept);
 }
