@@ -19,7 +19,7 @@ import { requireGc } from "./harness/gc.js";
 import { describeMachine } from "./harness/machine.js";
 import { runWorkload, type WorkloadResult } from "./harness/measure.js";
 import { writeReport } from "./harness/report.js";
-import { makeOptionsRecord, type RunResults, writeResults } from "./harness/results.js";
+import { makeOptionsRecord, type RunResults, readResults, writeResults } from "./harness/results.js";
 import { installCrashGuards } from "./harness/sample.js";
 import { contenderVersions } from "./harness/versions.js";
 
@@ -63,8 +63,7 @@ async function main(): Promise<void> {
     options.only === null &&
     !options.quick &&
     options.samples === null &&
-    options.warmup === null &&
-    options.gc === "minor";
+    options.warmup === null;
   const record: RunResults = {
     date,
     complete,
@@ -75,12 +74,18 @@ async function main(): Promise<void> {
     loadErrors,
     workloads: results,
   };
-  const json = path(complete ? "./results/latest.json" : "./results/partial.json");
+  // A complete run of each GC regime has its own file; the report shows both (the young-GC run
+  // first, the steady state of a long-lived program) from the latest complete run of each.
+  const latest = { minor: path("./results/latest.json"), major: path("./results/latest-major.json") };
+  const json = complete ? latest[options.gc] : path("./results/partial.json");
   await writeResults(json, record);
   console.error(`\nresults: ${json}`);
   if (complete || options.report) {
     const md = path("../docs/benchmarks.md");
-    await writeReport(md, record);
+    const other = complete ? await readResults(latest[options.gc === "minor" ? "major" : "minor"]) : null;
+    const minor = options.gc === "minor" ? record : (other ?? record);
+    const major = options.gc === "major" ? (other === null ? null : record) : other;
+    await writeReport(md, minor, major);
     console.error(`report:  ${md}`);
   }
   console.error(`total: ${Math.round(record.durationS)} s`);

@@ -36,21 +36,12 @@
  *
  * What differs, and why: Node has no blocking accept thread, so the accept loop is a `node:net`
  * server callback (the same situation: code that is not a task and must spawn onto the runtime);
- * Rust's `Drop` of the guard is `using`; `ReceiverStream` is a five-line adapter below.
+ * Rust's `Drop` of the guard is `using`; `ReceiverStream::new(rx)` is `rx.stream()`.
  */
 import { connect, createServer, type Server } from "node:net";
-import {
-  type Async,
-  type Context,
-  END,
-  type End,
-  type FutureBase,
-  fromPromise,
-  PENDING,
-  type Poll,
-} from "pollux/future";
+import { type Async, END, fromPromise } from "pollux/future";
 import { Handle, runMain } from "pollux/runtime";
-import { StreamBase } from "pollux/stream";
+import type { StreamBase } from "pollux/stream";
 import { mpsc, type OneshotSender, oneshot } from "pollux/sync";
 import { CANCELLED, CancellationToken, type JoinHandle, spawn } from "pollux/task";
 import { sleep } from "pollux/time";
@@ -58,20 +49,6 @@ import { sleep } from "pollux/time";
 const CLIENTS = 4;
 const LINES_PER_CLIENT = 250;
 const EXPECTED = CLIENTS * LINES_PER_CLIENT;
-
-/** tokio-stream's `ReceiverStream`: an mpsc receiver as a stream. */
-class ReceiverStream<T> extends StreamBase<T> {
-  private pending: FutureBase<T | End> | null = null;
-  constructor(private readonly rx: mpsc.Receiver<T>) {
-    super();
-  }
-  pollNext(cx: Context): Poll<T | End> {
-    const recv = (this.pending ??= this.rx.recv());
-    const out = recv.poll(cx);
-    if (out !== PENDING) this.pending = null;
-    return out;
-  }
-}
 
 /** `handle.spawn(forward(lines, tx))`: push one chunk's lines into the bounded channel (backpressure). */
 function* forward(lines: string[], tx: mpsc.Sender<string>): Async<void> {
@@ -147,7 +124,7 @@ function* main(): Async<void> {
   try {
     using _stop = token.dropGuard(); // cancels the token when this block exits, however it exits
     const port = yield* listen(server);
-    const batches = new ReceiverStream(rx).chunksTimeout(100, 20);
+    const batches = rx.stream().chunksTimeout(100, 20); // ReceiverStream::new(rx).chunks_timeout(..)
     helpers.push(spawn(writer(batches, statsTx, token.child()), { name: "writer" }));
     helpers.push(spawn(stats(statsRx, EXPECTED, doneTx, token.child()), { name: "stats" }));
     const clients = runClients(port);

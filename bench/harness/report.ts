@@ -2,7 +2,7 @@
  * docs/benchmarks.md, generated from a run's results so that the published numbers are always the
  * ones last measured. Nobody edits that file by hand: change this generator or rerun the benchmarks.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { CONTENDERS } from "./discover.js";
 import { formatRatio, formatValue, HEADER, rowCells } from "./format.js";
 import type { WorkloadResult } from "./measure.js";
@@ -43,8 +43,25 @@ function section(w: WorkloadResult): string[] {
   return lines;
 }
 
-/** Render the report for `results`. */
-export function renderReport(results: RunResults): string {
+/** The summary of a run of the other GC regime, for the same report. */
+function regime(results: RunResults): string[] {
+  const m = results.machine;
+  return [
+    `## Full-GC regime (\`--gc major\`)`,
+    "",
+    "The same workloads with two full collections before every sample: what a program that creates",
+    "and drops runtimes while full GCs run (a `run()` per request in a long-lived server) pays. See",
+    "the last paragraph of [How measured](#how-measured) for why this regime differs.",
+    `Run on ${results.date.slice(0, 10)}, load average ${m.loadBefore.toFixed(1)} before and ${m.loadAfter.toFixed(1)} after,`,
+    `${Math.round(results.durationS)} s. Medians; in parentheses, the median divided by native's median.`,
+    "",
+    ...summary(results.workloads),
+    "",
+  ];
+}
+
+/** Render the report for `results` (a young-GC run) and, when given, `major` (a full-GC run). */
+export function renderReport(results: RunResults, major: RunResults | null = null): string {
   const m = results.machine;
   const v = results.versions;
   const out = [
@@ -62,10 +79,11 @@ export function renderReport(results: RunResults): string {
     "npm run bench -- --only await-chain,spawn-join # some workloads",
     "npm run bench -- --quick                       # smoke run: 3 samples, 1 warm-up",
     "npm run bench -- --samples 15 --timeout 300    # more samples; per-sample timeout in seconds",
+    "npm run bench -- --gc major                    # full GC before each sample (the second table)",
     "```",
     "",
     "`npm run bench` builds pollux, then runs `node --expose-gc --import tsx bench/run.ts`. Every",
-    "sample lands in `bench/results/latest.json`. Partial runs (`--only`, `--quick`, `--samples`)",
+    "sample lands in `bench/results/latest.json` (`latest-major.json` for `--gc major`). Partial runs (`--only`, `--quick`, `--samples`)",
     "write `bench/results/partial.json` and leave this file alone unless `--report` is given.",
     "Workloads are the files in `bench/workloads/`, each default-exporting a `Workload`",
     "(`bench/workload.ts`); a new file is picked up automatically.",
@@ -92,6 +110,7 @@ export function renderReport(results: RunResults): string {
     "",
     ...summary(results.workloads),
     "",
+    ...(major === null || major === results ? [] : regime(major)),
     "## Workloads",
     "",
     ...results.workloads.flatMap(section),
@@ -115,13 +134,29 @@ export function renderReport(results: RunResults): string {
     "A full GC between samples has a side effect on the JavaScript runtimes (pollux, Effect, effection)",
     "that native async/await, built into V8, does not feel: V8 drops the hidden classes of objects of",
     "which no instance survived the previous sample (tasks, the runtime itself) and deoptimizes the",
-    "code that depended on them, so each sample starts with cold code. A long-running program keeps",
-    "live instances and does not pay this; `npm run bench -- --gc minor` measures that steady state.",
+    "code that depended on them, so each sample starts with cold code. pollux keeps one warm instance",
+    "of its hot classes alive for the life of the process (`src/runtime/map-anchors.ts`) so that it",
+    "does not pay this; `npm run bench -- --gc major` measures that regime, `--gc minor` (the",
+    "default) the steady state of a long-lived program.",
     "",
   ];
   return out.join("\n");
 }
 
-export async function writeReport(path: string, results: RunResults): Promise<void> {
-  await writeFile(path, renderReport(results));
+export async function writeReport(
+  path: string,
+  results: RunResults,
+  major: RunResults | null = null,
+): Promise<void> {
+  // The mini-redis section comes from another driver (bench/mini-redis/run.ts): keep it.
+  let kept = "";
+  try {
+    const old = await readFile(path, "utf8");
+    const a = old.indexOf("<!-- mini-redis:start -->");
+    const b = old.indexOf("<!-- mini-redis:end -->");
+    if (a !== -1 && b > a) kept = `\n${old.slice(a, b + "<!-- mini-redis:end -->".length)}\n`;
+  } catch {
+    // no previous report
+  }
+  await writeFile(path, renderReport(results, major) + kept);
 }

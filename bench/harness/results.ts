@@ -2,7 +2,7 @@
  * The machine-readable record of a run: every sample, medians, ratios, versions, machine. The
  * markdown report is generated from this same object, so the two cannot disagree.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Options } from "./cli.js";
 import type { LoadError } from "./discover.js";
@@ -60,4 +60,13 @@ export async function writeResults(path: string, results: RunResults): Promise<v
     path,
     `${JSON.stringify(json, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2)}\n`,
   );
+}
+
+/** The results a complete earlier run wrote to `path`, or null when there are none. */
+export async function readResults(path: string): Promise<RunResults | null> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as RunResults;
+  } catch {
+    return null;
+  }
 }

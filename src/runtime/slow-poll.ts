@@ -1,7 +1,8 @@
 /**
  * Blocking detection: a task poll that runs longer than `slowPollMs` held the event loop, and every
- * other task, timer and socket waited. The runtime measures each poll (two clock reads) and hands
- * a slow one to `SlowPolls.report`, which rate-limits per task and calls `onSlowPoll`.
+ * other task, timer and socket waited. The runtime measures polls (through the poll watch, see
+ * poll-watch.ts, or a clock read per poll) and hands a slow one to `SlowPolls.report`, which
+ * rate-limits per task and calls `onSlowPoll`.
  *
  * Where the task was spawned is the most useful thing to print (the slow code is usually in the
  * task's own function). Capturing a stack costs ~3–8 µs, more than a whole spawn, so it is
@@ -9,7 +10,8 @@
  * and shared by every later task of that function: spawning 100,000 tasks of one function pays
  * one capture and a WeakMap look-up each. A generator function created anew for each spawn (a
  * `function* () {}` written inside a loop) is a new function each time and pays the capture
- * each time. The stack is formatted only when a slow poll is reported.
+ * each time. The stack is formatted only when a slow poll is reported, and found then from what
+ * the task runs (`Task.root`): no field per task.
  */
 import { isGenerator } from "../future/into-future.js";
 import { label } from "../task/join-error.js";

@@ -19,6 +19,7 @@ export { ForEachConcurrent } from "./for-each-concurrent.js";
 export { FuturesUnordered } from "./futures-unordered.js";
 export { Peek, Peekable } from "./peekable.js";
 export { END, type End, type Stream, type StreamItem } from "./poll-next.js";
+export { type Receiving, RecvStream } from "./recv-stream.js";
 export { fromAsyncIterable, fromIterable } from "./sources.js";
 export { Collect, isStream, merge, Next, StreamBase } from "./stream.js";
 export { toAsyncIterable } from "./to-async-iterable.js";

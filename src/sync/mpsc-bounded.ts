@@ -31,6 +31,7 @@ import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
+import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { checkDuration } from "../time/duration.js";
 import { type Sleep, sleep } from "../time/sleep.js";
@@ -888,6 +889,21 @@ export class Receiver<T> {
     const value = chan.buf.shift();
     chan.releaseSlot();
     return value;
+  }
+
+  /**
+   * This receiver as a stream (tokio-stream's `ReceiverStream`), so the stream adapters apply:
+   * `rx.stream().chunksTimeout(100, 5)` batches by size or time. The stream owns the receiver:
+   * cancelling it (or `using`) closes the receiver. Ends when the channel is closed and drained.
+   *
+   * Cancel safety: dropping a `next()` of the stream loses no message.
+   *
+   * @example
+   * const batches = rx.stream().chunksTimeout(100, 5); // up to 100 per batch, at most 5 ms late
+   * for (let b = yield* batches.next(); b !== END; b = yield* batches.next()) yield* store(b);
+   */
+  stream(): RecvStream<T> {
+    return new RecvStream(this);
   }
 
   /**

@@ -12,6 +12,7 @@ import { FutureBase } from "../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
+import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
@@ -303,6 +304,21 @@ export class UnboundedReceiver<T> {
     const chan = this.chan;
     if (chan.buf.length > 0) return chan.buf.shift();
     return chan.senders === 0 || chan.rxClosed ? END : EMPTY;
+  }
+
+  /**
+   * This receiver as a stream (tokio-stream's `ReceiverStream`), so the stream adapters apply:
+   * `rx.stream().chunksTimeout(100, 5)` batches by size or time. The stream owns the receiver:
+   * cancelling it (or `using`) closes the receiver. Ends when the channel is closed and drained.
+   *
+   * Cancel safety: dropping a `next()` of the stream loses no message.
+   *
+   * @example
+   * const batches = rx.stream().chunksTimeout(100, 5); // up to 100 per batch, at most 5 ms late
+   * for (let b = yield* batches.next(); b !== END; b = yield* batches.next()) yield* store(b);
+   */
+  stream(): RecvStream<T> {
+    return new RecvStream(this);
   }
 
   /**

@@ -264,10 +264,8 @@ describe("unobserved failures", () => {
           );
           yield* yieldNow();
           yield* yieldNow();
-          // Blocking detection off: on a loaded machine the failing poll (its error's stack is
-          // formatted, source maps and all) can pass slowPollMs and add a slow-poll line.
         },
-        { instrument: false },
+        { instrument: false }, // counts stderr lines: no slow-poll line on a loaded machine
       );
     } finally {
       console.error = orig;

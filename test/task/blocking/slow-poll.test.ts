@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { FutureBase } from "../../../src/future/index.js";
 import { Runtime, type SlowPollInfo } from "../../../src/runtime/index.js";
 import { watching } from "../../../src/runtime/poll-watch.js";
 import { spawn, yieldNow } from "../../../src/task/index.js";
@@ -54,7 +55,9 @@ describe("blocking detection", () => {
       const start = performance.now();
       yield* spawn(
         function* () {
-          busy(40);
+          // Long enough that a watcher thread competing for a CPU on a loaded machine still sees
+          // the poll well before its end.
+          busy(100);
         },
         { name: "watched" },
       );
@@ -63,8 +66,8 @@ describe("blocking detection", () => {
     expect(watching()).toBe(true);
     const mine = reports.filter((i) => i.name === "watched");
     expect(mine).toHaveLength(1);
-    // At most what the poll took (the watcher saw it start late; the poll is the 40 ms plus what
-    // a loaded machine adds), and close to it unless the watcher was starved of CPU.
+    // At most what the poll took (the watcher saw it start late; the poll is the 100 ms plus what
+    // a loaded machine adds), and most of it unless the watcher was starved of CPU.
     expect(mine[0]!.durationMs).toBeLessThanOrEqual(elapsed);
     expect(mine[0]!.durationMs).toBeGreaterThan(10);
     await rt.shutdown();
@@ -74,6 +77,25 @@ describe("blocking detection", () => {
     const script = fileURLToPath(new URL("../../fixtures/blocking/watch-exits.mjs", import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 20_000 });
     expect(stdout.trim()).toBe("watching true reports 1");
+  });
+
+  it("names the spawn site of a task whose root is a hand-written future, not a generator", async () => {
+    class Spin extends FutureBase<number> {
+      poll(): number {
+        busy(30);
+        return 7;
+      }
+    }
+    const reports: SlowPollInfo[] = [];
+    const rt = new Runtime({ onSlowPoll: (i) => reports.push(i) });
+    const out = await rt.run(function* () {
+      return yield* spawn(new Spin(), { name: "spin" });
+    });
+    expect(out).toBe(7);
+    const mine = reports.filter((i) => i.name === "spin");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.spawnSite).toMatch(/slow-poll\.test\.ts:\d+:\d+$/);
+    await rt.shutdown();
   });
 
   it("reports a task at most once per second, however many slow polls", async () => {
