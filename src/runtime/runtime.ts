@@ -412,7 +412,7 @@ export class Runtime implements Executor {
     if (options.scheduler !== undefined) {
       // Chosen once: the normal drain below has no check for simulation.
       this.sim = options.scheduler;
-      this.drain = this.drainSimulated;
+      this.drain = () => this.drainSimulated();
     }
     if (!anchoring) {
       anchoring = true;
@@ -682,7 +682,7 @@ export class Runtime implements Executor {
    * time slice: it yields to Node every `SIM_POLLS_PER_DRAIN` polls, by count, so a program that
    * never idles still lets Node run, and the schedule does not depend on the machine's speed.
    */
-  private readonly drainSimulated = (): void => {
+  private drainSimulated(): void {
     this.drainScheduled = false;
     const sim = this.sim!;
     const prev = current.runtime;
@@ -716,7 +716,7 @@ export class Runtime implements Executor {
     } else {
       this.idle();
     }
-  };
+  }
 
   /**
    * Move what became runnable into the strategy, in wake order: the queue (tasks displaced from

@@ -23,13 +23,15 @@
 import type { IntoFuture } from "../future/into-future.js";
 import { checkMainFn } from "./explore.js";
 import type { Chooser } from "./scheduler.js";
-import { checkKeys, describeError, replayCall, runSimulated } from "./simulate.js";
+import { checkKeys, checkMaxPolls, describeError, replayCall, runSimulated } from "./simulate.js";
 import type { TraceEvent } from "./trace.js";
 
 /** Options of {@link exhaust}. */
 export interface ExhaustOptions {
   /** Stop after this many schedules (then `complete` is false if any was left). Default 10,000. */
   maxSchedules?: number;
+  /** A schedule that polls tasks this many times fails as never ending (see {@link simulate}). Default 1,000,000. */
+  maxPolls?: number;
 }
 
 /** What {@link exhaust} resolves with when no schedule failed. */
@@ -97,7 +99,7 @@ class DepthFirst implements Chooser {
   }
 }
 
-const OPTION_KEYS = new Set(["maxSchedules"]);
+const OPTION_KEYS = new Set(["maxSchedules", "maxPolls"]);
 
 /**
  * Run `main` under every distinct schedule of the simulated scheduler, depth first over the
@@ -135,13 +137,14 @@ export async function exhaust(
       `exhaust() option maxSchedules bounds how many schedules run: a positive integer such as 10000; got ${String(max)}.`,
     );
   }
+  const maxPolls = checkMaxPolls("exhaust()", o.maxPolls);
   let prefix: number[] = [];
   let widths: number[] = [];
   let schedules = 0;
   for (;;) {
     if (schedules === max) return { schedules, complete: false };
     const chooser = new DepthFirst(prefix, widths);
-    const out = await runSimulated(main as IntoFuture<unknown>, chooser, 1, false, false);
+    const out = await runSimulated(main as IntoFuture<unknown>, chooser, 1, false, false, maxPolls);
     schedules++;
     if (!out.ok) {
       const replay = replayCall(undefined, chooser.made, false);
@@ -151,6 +154,7 @@ export async function exhaust(
         1,
         false,
         true,
+        maxPolls,
       );
       throw new ExhaustError(chooser.made, replay, schedules, out.error, again.trace);
     }

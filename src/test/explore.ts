@@ -10,7 +10,15 @@
 import { isFuture } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import { isGenerator } from "../future/into-future.js";
-import { checkFlag, checkKeys, checkSeed, describeError, replayCall, runSimulated } from "./simulate.js";
+import {
+  checkFlag,
+  checkKeys,
+  checkMaxPolls,
+  checkSeed,
+  describeError,
+  replayCall,
+  runSimulated,
+} from "./simulate.js";
 import type { TraceEvent } from "./trace.js";
 
 /** Options of {@link explore}. */
@@ -21,6 +29,8 @@ export interface ExploreOptions {
   firstSeed?: number;
   /** Run every seed with chaos (see {@link simulate}). Default false. */
   chaos?: boolean;
+  /** A run that polls tasks this many times fails as never ending (see {@link simulate}). Default 1,000,000. */
+  maxPolls?: number;
 }
 
 /** What {@link explore} resolves with when every seed passed. */
@@ -76,7 +86,7 @@ export function checkMainFn(fn: string, main: unknown): void {
   }
 }
 
-const OPTION_KEYS = new Set(["seeds", "firstSeed", "chaos"]);
+const OPTION_KEYS = new Set(["seeds", "firstSeed", "chaos", "maxPolls"]);
 
 /**
  * Run `main` under {@link simulate} with seeds `firstSeed`, `firstSeed + 1`, ... (`seeds` of them,
@@ -114,13 +124,14 @@ export async function explore(
     );
   }
   const chaos = checkFlag("explore()", "chaos", o.chaos);
+  const maxPolls = checkMaxPolls("explore()", o.maxPolls);
   let polls = 0;
   for (let i = 0; i < seeds; i++) {
     const seed = first + i;
-    const out = await runSimulated(main as IntoFuture<unknown>, null, seed, chaos, false);
+    const out = await runSimulated(main as IntoFuture<unknown>, null, seed, chaos, false, maxPolls);
     polls += out.polls;
     if (!out.ok) {
-      const again = await runSimulated(main as IntoFuture<unknown>, null, seed, chaos, true);
+      const again = await runSimulated(main as IntoFuture<unknown>, null, seed, chaos, true, maxPolls);
       throw new ExploreError(seed, replayCall(seed, undefined, chaos), i, out.error, again.trace, !again.ok);
     }
   }

@@ -59,6 +59,10 @@ export class SimScheduler implements SchedulerStrategy {
   /** Choices among two or more tasks so far. */
   choices = 0;
   readonly trace: TraceEvent[] | null;
+  /** Called once when `maxPolls` polls have run (the caller shuts the runtime down). */
+  onLimit: (() => void) | null = null;
+  /** `maxPolls` was reached. */
+  limited = false;
 
   /**
    * `clock`: the simulated time for trace events. `prng`: chaos decisions and `Math.random`.
@@ -71,6 +75,7 @@ export class SimScheduler implements SchedulerStrategy {
     trace: boolean,
     private readonly clock: () => number,
     private readonly budget: number,
+    private readonly maxPolls: number,
   ) {
     this.trace = trace ? [] : null;
     this.random = () => prng.float();
@@ -121,6 +126,12 @@ export class SimScheduler implements SchedulerStrategy {
     const runnable = this.runnable;
     const n = runnable.length;
     if (n === 0) return null;
+    if (this.polls === this.maxPolls && !this.limited) {
+      // Stop here; the shutdown it starts wakes every task, and their cleanup polls run after.
+      this.limited = true;
+      this.onLimit?.();
+      return null;
+    }
     let i = 0;
     if (n > 1) {
       i = this.chooser.choose(n);

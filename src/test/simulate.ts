@@ -33,6 +33,11 @@ export interface SimulateOptions {
   chaos?: boolean;
   /** Record the ordered list of spawns, wakes, polls and completions. Default false. */
   trace?: boolean;
+  /**
+   * Fail the run after this many task polls (a livelock, or a program that never ends: on the
+   * paused clock a loop over `sleep` spins at full speed). Default 1,000,000.
+   */
+  maxPolls?: number;
 }
 
 /** What {@link simulate} resolves with. */
@@ -80,7 +85,21 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-const OPTION_KEYS = new Set(["seed", "choices", "chaos", "trace"]);
+const OPTION_KEYS = new Set(["seed", "choices", "chaos", "trace", "maxPolls"]);
+
+/** @internal default of `maxPolls`. */
+export const DEFAULT_MAX_POLLS = 1_000_000;
+
+/** @internal validate `maxPolls`. */
+export function checkMaxPolls(fn: string, value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_POLLS;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `${fn} option maxPolls must be a positive integer (task polls before a run counts as never ending); got ${String(value)}.`,
+    );
+  }
+  return value;
+}
 
 /** @internal validate a seed: a positive safe integer. */
 export function checkSeed(seed: unknown, what: string): number {
@@ -156,6 +175,7 @@ export async function runSimulated<T>(
   seed: number,
   chaos: boolean,
   trace: boolean,
+  maxPolls: number,
 ): Promise<RunOutcome<T>> {
   const prng = new Prng(seed);
   let rt: Runtime | null = null;
@@ -168,7 +188,15 @@ export async function runSimulated<T>(
   };
   const unobserved: unknown[] = [];
   const budget = 128;
-  const sim = new SimScheduler(chooser ?? new SeededChooser(prng), prng, chaos, trace, clock, budget);
+  const sim = new SimScheduler(
+    chooser ?? new SeededChooser(prng),
+    prng,
+    chaos,
+    trace,
+    clock,
+    budget,
+    maxPolls,
+  );
   rt = new Runtime({
     clock: "paused",
     scheduler: sim,
@@ -184,6 +212,8 @@ export async function runSimulated<T>(
       );
     },
   });
+  const runtime = rt;
+  sim.onLimit = () => void runtime.shutdown();
   let ok = true;
   let value: T | undefined;
   let error: unknown;
@@ -198,6 +228,13 @@ export async function runSimulated<T>(
   if (mismatch !== null) {
     ok = false;
     error = mismatch;
+  } else if (sim.limited) {
+    ok = false;
+    error = new Error(
+      `the simulation stopped after ${maxPolls} task polls with main still running: a livelock, or a program ` +
+        "that never ends (on the paused clock a loop over sleep() or yieldNow() spins at full speed). " +
+        "Raise maxPolls if the program is just long.",
+    );
   } else if (ok && unobserved.length > 0) {
     ok = false;
     error = unobserved[0];
@@ -270,7 +307,8 @@ export async function simulate<T>(
     seed = checkSeed(o.seed, "simulate() option seed");
   }
   const chooser = choices !== undefined ? new ReplayChooser(choices) : null;
-  const out = await runSimulated(main, chooser, seed ?? CHOICES_RANDOM_SEED, chaos, trace);
+  const maxPolls = checkMaxPolls("simulate()", o.maxPolls);
+  const out = await runSimulated(main, chooser, seed ?? CHOICES_RANDOM_SEED, chaos, trace, maxPolls);
   if (!out.ok) {
     throw new SimulationError(seed, replayCall(seed, choices, chaos), out.error, out.trace, out.polls);
   }

@@ -2,6 +2,9 @@
  * pollux/test: simulate, explore and exhaust on small programs whose possible outcomes are known.
  * No timed assertions: the paused clock only.
  */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type Async, asyncFn } from "../../src/future/index.js";
 import { DeadlockError } from "../../src/runtime/index.js";
@@ -195,6 +198,38 @@ describe("simulate", () => {
     expect(two).toEqual(one);
   });
 
+  it("a program that never ends fails after maxPolls instead of spinning forever", async () => {
+    let cleaned = false;
+    const error = await simulate(
+      function* () {
+        try {
+          for (;;) yield* sleep(15);
+        } finally {
+          cleaned = true;
+        }
+      },
+      { seed: 1, maxPolls: 1000 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SimulationError);
+    expect((error as Error).message).toMatch(/stopped after 1000 task polls.*Raise maxPolls/);
+    expect(cleaned).toBe(true);
+  });
+
+  it("replays the same trace in other processes (timers, select's random start, channels, chaos)", async () => {
+    const fixture = fileURLToPath(new URL("./fixtures/trace.mjs", import.meta.url));
+    const inChild = async (seed: number) =>
+      (
+        await promisify(execFile)(process.execPath, [fixture, String(seed)], { timeout: 30_000 })
+      ).stdout.trim();
+    const [a, b, c] = await Promise.all([inChild(42), inChild(42), inChild(43)]);
+    expect(a.split("\n").length).toBeGreaterThan(50);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    // And in this process (a different module instance, other runtimes made before it).
+    const { traceOf } = (await import(fixture)) as { traceOf: (seed: number) => Promise<string> };
+    expect(await traceOf(42)).toBe(a);
+  });
+
   it("rejects bad options with the value and the fix", async () => {
     await expect(simulate(interleaved, { seed: 0 })).rejects.toThrow(/positive safe integer.*got 0/);
     await expect(simulate(interleaved, { seed: -3 })).rejects.toThrow(/got -3/);
@@ -208,6 +243,7 @@ describe("simulate", () => {
       /unknown simulate\(\) option "sed"/,
     );
     await expect(simulate(interleaved, { choices: [-1] })).rejects.toThrow(/integers >= 0/);
+    await expect(simulate(interleaved, { seed: 1, maxPolls: 0 })).rejects.toThrow(/maxPolls.*got 0/);
   });
 });
 
