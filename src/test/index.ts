@@ -7,6 +7,7 @@
  * - {@link explore}: many seeds; the first failure names its seed and the call that replays it.
  * - {@link exhaust}: every schedule of a small program, depth first, up to a bound.
  * - {@link formatTrace}: a trace, one line per event.
+ * - {@link faultyDuplex}: `duplex` with latency, reset and stall, for protocol tests.
  *
  * See docs/guide-testing.md.
  *
@@ -14,5 +15,11 @@
  */
 export { ExhaustError, type ExhaustOptions, type ExhaustResult, exhaust } from "./exhaust.js";
 export { ExploreError, type ExploreOptions, type ExploreResult, explore } from "./explore.js";
+export {
+  type DuplexFaults,
+  type FaultyDuplexOptions,
+  FaultyDuplexStream,
+  faultyDuplex,
+} from "./faulty-duplex.js";
 export { type SimulateOptions, SimulationError, type SimulationResult, simulate } from "./simulate.js";
 export { formatTrace, type TraceEvent, type TraceKind } from "./trace.js";
