@@ -213,7 +213,9 @@ export async function runSimulated<T>(
     },
   });
   const runtime = rt;
-  sim.onLimit = () => void runtime.shutdown();
+  // From a microtask, after the drain that hit the limit has parked its runnable tasks at the
+  // head of the queue (the runtime expects them there), not from inside the drain.
+  sim.onLimit = () => queueMicrotask(() => void runtime.shutdown());
   let ok = true;
   let value: T | undefined;
   let error: unknown;
