@@ -410,8 +410,14 @@ export class Runtime implements Executor {
     }
     this.onOrphans = onOrphans;
     if (options.scheduler !== undefined) {
+      const sim = options.scheduler;
+      if (typeof sim !== "object" || sim === null || typeof sim.next !== "function") {
+        throw new TypeError(
+          "Runtime option scheduler is internal to pollux/test; use simulate(main, { seed }) from pollux/test instead.",
+        );
+      }
       // Chosen once: the normal drain below has no check for simulation.
-      this.sim = options.scheduler;
+      this.sim = sim;
       this.drain = () => this.drainSimulated();
     }
     if (!anchoring) {

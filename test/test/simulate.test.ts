@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type Async, asyncFn } from "../../src/future/index.js";
-import { DeadlockError } from "../../src/runtime/index.js";
+import { DeadlockError, Runtime } from "../../src/runtime/index.js";
 import { Mutex, mpsc } from "../../src/sync/index.js";
 import { spawn, yieldNow } from "../../src/task/index.js";
 import {
@@ -244,6 +244,8 @@ describe("simulate", () => {
     );
     await expect(simulate(interleaved, { choices: [-1] })).rejects.toThrow(/integers >= 0/);
     await expect(simulate(interleaved, { seed: 1, maxPolls: 0 })).rejects.toThrow(/maxPolls.*got 0/);
+    // The runtime option behind simulate is internal, and says what to use instead.
+    expect(() => new Runtime({ scheduler: {} as never })).toThrow(/use simulate\(main, \{ seed \}\)/);
   });
 });
 
