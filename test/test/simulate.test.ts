@@ -149,6 +149,7 @@ describe("simulate", () => {
   });
 
   it("Math.random is seeded during polls, and restored afterwards", async () => {
+    const original = Math.random;
     const draw = function* (): Async<number[]> {
       yield* yieldNow();
       return [Math.random(), Math.random()];
@@ -158,8 +159,7 @@ describe("simulate", () => {
     const c = await simulate(draw, { seed: 12 });
     expect(a.value).toEqual(b.value);
     expect(a.value).not.toEqual(c.value);
-    expect(Math.random).toBe(Math.random); // the global is a function again
-    expect(Math.random.name).toBe("random");
+    expect(Math.random).toBe(original); // restored once the simulation's drains are over
   });
 
   it("chaos replays from its seed and inserts yields at await points that would not suspend", async () => {
