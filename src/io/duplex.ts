@@ -27,8 +27,9 @@ export class Pipe {
   writeClosed = false;
   /** The reading side closed: writes fail with BrokenPipe. */
   readClosed = false;
-  readonly readable = new Readiness();
-  readonly writable = new Readiness();
+  // Only tasks move bytes through a pipe: a waiter is not a wake source (see `Readiness`).
+  readonly readable = new Readiness(false);
+  readonly writable = new Readiness(false);
 
   constructor(capacity: number) {
     this.buf = new Uint8Array(capacity);
@@ -128,6 +129,14 @@ export class DuplexStream extends AsyncReadWriteBase {
 
   override cancelRead(): void {
     this.rx.readable.clear();
+  }
+
+  /**
+   * @internal Wakers registered on this end (0–2: a read, a write). A duplex waiter is not a
+   * runtime wake source (`pendingSources`), so tests that check release look here.
+   */
+  get registrations(): number {
+    return (this.rx.readable.registered ? 1 : 0) + (this.tx.writable.registered ? 1 : 0);
   }
 
   pollWrite(cx: Context, buf: Uint8Array): Poll<number> {

@@ -50,6 +50,15 @@ export class Readiness {
   private waker: Waker | null = null;
   private runtime: Runtime | null = null;
 
+  /**
+   * @param external Whether progress can come from outside the runtime (a Node callback), so that
+   *   a registered waiter counts as a wake source. `false` for resources only tasks make progress
+   *   on (an in-memory `duplex`): two tasks waiting on each other there is a deadlock, reported as
+   *   one instead of a hang. Something outside that could still act on such a resource (a Node
+   *   timer that closes it) is a Node resource the deadlock check sees anyway.
+   */
+  constructor(private readonly external = true) {}
+
   /** True while a task waits here. */
   get registered(): boolean {
     return this.waker !== null;
@@ -63,7 +72,7 @@ export class Readiness {
     if (prev === null) {
       const rt = currentRuntime();
       this.runtime = rt;
-      if (rt !== null) rt.sources++;
+      if (rt !== null && this.external) rt.sources++;
       this.waker = waker;
       return;
     }
@@ -93,6 +102,6 @@ export class Readiness {
     this.waker = null;
     const rt = this.runtime;
     this.runtime = null;
-    if (rt !== null) rt.sources--;
+    if (rt !== null && this.external) rt.sources--;
   }
 }

@@ -66,7 +66,7 @@ describe("io properties", () => {
               out.set(buf.subarray(0, n), filled);
               filled += n;
             }
-            expect(rt.metrics().pendingSources).toBe(0);
+            expect(b.registrations).toBe(0);
             return out.subarray(0, filled);
           });
           await rt.shutdown();
@@ -242,7 +242,8 @@ describe("io adversarial", () => {
       }
       expect(new TextDecoder().decode(yield* y.readToEnd())).toBe("0123456789");
       yield* writer;
-      expect(rt.metrics().pendingSources).toBe(0);
+      expect(x.registrations).toBe(0);
+      expect(y.registrations).toBe(0);
     });
     await rt.shutdown();
   });
