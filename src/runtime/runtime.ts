@@ -1066,7 +1066,8 @@ export class Runtime implements Executor {
     if (this.state === "shutting-down") {
       // Cleanup itself is stuck: finish the stuck tasks without it and say so.
       this.reportError(error, "shutdown could not finish the cleanup of these tasks");
-      for (let t = this.liveHead; t !== null; t = t.nextLive) t.complete(CANCELLED, undefined);
+      // Every stuck task at once (completing one unlinks it from the live list), queue emptied.
+      this.abandonLive();
       return;
     }
     if (this.waiters > 0) {

@@ -110,6 +110,34 @@ describe("true deadlocks among many tasks", () => {
     });
   }
 
+  it("several cleanups stuck after a deadlock: one report names them all, and run() rejects", async () => {
+    const reports: unknown[] = [];
+    const stuck = (name: string) =>
+      spawn(
+        function* () {
+          try {
+            yield* pending();
+          } finally {
+            yield* pending(); // stuck forever
+          }
+        },
+        { name },
+      );
+    const err = await run(
+      function* () {
+        stuck("s1");
+        stuck("s2");
+        stuck("s3");
+        yield* pending();
+      },
+      { onTaskError: (e, task) => reports.push([task.name, e]) },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlockError);
+    expect(reports).toHaveLength(1);
+    const [, report] = reports[0] as [string, DeadlockError];
+    expect(report.tasks.map((t) => t.name).sort()).toEqual(["s1", "s2", "s3"]);
+  });
+
   it("cleanup that is itself stuck after a deadlock: run() still rejects, the stuck task is reported", async () => {
     const reports: unknown[] = [];
     const log: string[] = [];
