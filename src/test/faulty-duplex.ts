@@ -13,10 +13,11 @@
  * later read and write on both ends fail with `IoError` kind `"ConnectionReset"`; `stall()`
  * stops delivery (readers wait, writers fill the buffer and then wait) until `resume()`.
  */
-import type { Context, Poll, Waker } from "../future/poll.js";
+import type { Context, Poll } from "../future/poll.js";
 import { PENDING } from "../future/poll.js";
 import { AsyncReadWriteBase } from "../io/async-io.js";
 import { IoError } from "../io/error.js";
+import { Readiness } from "../io/registration.js";
 import { Instant } from "../time/instant.js";
 import { type Sleep, sleepUntil } from "../time/sleep.js";
 
@@ -39,29 +40,6 @@ export interface DuplexFaults {
   resume(): void;
   /** True between `stall()` and `resume()`. */
   readonly stalled: boolean;
-}
-
-/**
- * The waker of the task waiting on one direction. Unlike the IO driver's `Readiness` it does not
- * count as a runtime wake source: only other tasks (or a fault switch) make progress here, so a
- * program whose every task waits on the link is a deadlock, and the runtime reports it.
- */
-class WakerSlot {
-  private waker: Waker | null = null;
-
-  register(cx: Context): void {
-    this.waker = cx.waker;
-  }
-
-  wake(): void {
-    const w = this.waker;
-    this.waker = null;
-    w?.wake();
-  }
-
-  clear(): void {
-    this.waker = null;
-  }
 }
 
 interface Chunk {
@@ -106,8 +84,10 @@ class Direction {
   private lastAt = 0;
   writeClosed = false;
   readClosed = false;
-  readonly readable = new WakerSlot();
-  readonly writable = new WakerSlot();
+  // Not runtime wake sources: only other tasks (or a fault switch) make progress here, so a
+  // program whose every task waits on the link is a deadlock, and the runtime reports it.
+  readonly readable = new Readiness(false);
+  readonly writable = new Readiness(false);
   private timer: Sleep | null = null;
 
   constructor(
