@@ -5,6 +5,7 @@
 import type { FutureBase } from "../future/future.js";
 import { AcceptFuture, Acceptor, BindFuture, checkBacklog } from "./acceptor.js";
 import { parseAddr, type SocketAddr, type ToSocketAddr, toSocketAddr } from "./addr.js";
+import { simNet } from "./sim-hook.js";
 import { checkHighWaterMark, type StreamOptions } from "./socket-stream.js";
 import { TcpStream } from "./tcp-stream.js";
 
@@ -50,7 +51,8 @@ export class TcpListener {
    * "AddrInUse", "PermissionDenied", "AddrNotAvailable" naming the address; a malformed address
    * fails with "InvalidInput" when the future is built.
    *
-   * Cancel safety: cancelling a pending bind closes the server.
+   * Cancel safety: cancelling a pending bind closes the server. Under `pollux/test`'s network
+   * simulation (`Sim`) it listens on the in-memory network instead, and opens no socket.
    *
    * @example
    * using listener = yield* TcpListener.bind({ host: "0.0.0.0", port: 0 });
@@ -60,6 +62,8 @@ export class TcpListener {
     const { host, port, text } = parseAddr(addr);
     const backlog = checkBacklog(options.backlog, "TcpListener.bind");
     const hwm = checkHighWaterMark(options.readHighWaterMark, "TcpListener.bind");
+    const sim = simNet.backend;
+    if (sim !== null) return sim.bind(host, port, text, hwm, backlog);
     const start = (): Acceptor<TcpStream> => {
       const acceptor = new Acceptor((socket) => new TcpStream(socket, hwm), backlog, text, "TcpListener");
       acceptor.listen({ host, port });

@@ -14,6 +14,7 @@ import {
   toSocketAddr,
 } from "./addr.js";
 import { ConnectFuture } from "./connect.js";
+import { simNet } from "./sim-hook.js";
 import { checkHighWaterMark, SocketStream, type StreamOptions } from "./socket-stream.js";
 
 /**
@@ -64,6 +65,9 @@ export class TcpStream extends SocketStream {
    * (nobody listens), "TimedOut", "NotFound" (unknown host) naming the address; a malformed address
    * fails with "InvalidInput" when the future is built.
    *
+   * Under `pollux/test`'s network simulation (`Sim`) it connects over the in-memory network
+   * instead, and opens no socket.
+   *
    * Cost: one Node socket. Cancel safety: cancelling a pending connect destroys the half-open socket.
    *
    * @example
@@ -73,6 +77,8 @@ export class TcpStream extends SocketStream {
     const { host, port, text } = parseAddr(addr);
     const hwm = checkHighWaterMark(options.readHighWaterMark, "TcpStream.connect");
     const noDelay = options.noDelay === true;
+    const sim = simNet.backend;
+    if (sim !== null) return sim.connect(host, port, text, hwm);
     return new ConnectFuture(
       { host, port, noDelay },
       text,

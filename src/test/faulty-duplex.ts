@@ -48,12 +48,20 @@ interface Chunk {
   offset: number;
 }
 
-class Link implements DuplexFaults {
+/** @internal one link: both directions, their latency and fault switches (also the simulated network's connections). */
+export class Link implements DuplexFaults {
   isReset = false;
   stalled = false;
   readonly dirs: Direction[] = [];
 
-  constructor(readonly latency: () => number) {}
+  constructor(
+    readonly latency: () => number,
+    /** What a read or write on a reset link throws, after `${op}`. */
+    public resetMessage = ": the link was reset (an injected fault)",
+    readonly what = "faultyDuplex",
+    /** `IoError.address` of its errors. */
+    readonly address: string | undefined = undefined,
+  ) {}
 
   reset(): void {
     this.isReset = true;
@@ -71,12 +79,15 @@ class Link implements DuplexFaults {
 
   check(op: string): void {
     if (this.isReset) {
-      throw new IoError("ConnectionReset", `faultyDuplex ${op}: the link was reset (an injected fault)`);
+      throw new IoError("ConnectionReset", `${this.what} ${op}${this.resetMessage}`, {
+        address: this.address,
+      });
     }
   }
 }
 
-class Direction {
+/** @internal one direction of a {@link Link}. */
+export class Direction {
   private readonly chunks: Chunk[] = [];
   private head = 0;
   /** Bytes written and not read yet. */
@@ -92,7 +103,7 @@ class Direction {
 
   constructor(
     private readonly link: Link,
-    private readonly capacity: number,
+    readonly capacity: number,
   ) {}
 
   wakeAll(): void {
@@ -105,12 +116,14 @@ class Direction {
     link.check("read");
     if (dst.length === 0) return 0;
     for (;;) {
-      if (this.head === this.chunks.length) {
-        if (this.writeClosed || this.readClosed) return 0;
+      if (this.readClosed) return 0;
+      if (link.stalled) {
+        // Nothing crosses a stalled link, not even the end of stream.
         this.readable.register(cx);
         return PENDING;
       }
-      if (link.stalled) {
+      if (this.head === this.chunks.length) {
+        if (this.writeClosed) return 0;
         this.readable.register(cx);
         return PENDING;
       }
@@ -151,12 +164,13 @@ class Direction {
 
   pollWrite(cx: Context, src: Uint8Array): Poll<number> {
     this.link.check("write");
-    if (this.readClosed) throw new IoError("BrokenPipe", "faultyDuplex write: the other side was closed");
+    const { what, address } = this.link;
+    if (this.readClosed)
+      throw new IoError("BrokenPipe", `${what} write: the other side was closed`, { address });
     if (this.writeClosed) {
-      throw new IoError(
-        "BrokenPipe",
-        "faultyDuplex write after shutdown(): this side's write half is closed",
-      );
+      throw new IoError("BrokenPipe", `${what} write after shutdown(): this side's write half is closed`, {
+        address,
+      });
     }
     if (src.length === 0) return 0;
     const room = this.capacity - this.queued;
@@ -243,10 +257,11 @@ export class FaultyDuplexStream extends AsyncReadWriteBase {
   }
 }
 
-function checkLatency(latency: FaultyDuplexOptions["latencyMs"]): () => number {
+/** @internal validate `latencyMs`; the generator of delays it gives. */
+export function checkLatency(latency: FaultyDuplexOptions["latencyMs"], fn = "faultyDuplex"): () => number {
   const bad = (what: unknown) =>
     new RangeError(
-      `faultyDuplex option latencyMs must be a number of milliseconds >= 0 or { min, max } with 0 <= min <= max; got ${JSON.stringify(what)}.`,
+      `${fn} option latencyMs must be a number of milliseconds >= 0 or { min, max } with 0 <= min <= max; got ${JSON.stringify(what)}.`,
     );
   if (latency === undefined) return () => 0;
   if (typeof latency === "number") {

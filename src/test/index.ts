@@ -8,6 +8,8 @@
  * - {@link exhaust}: every schedule of a small program, depth first, up to a bound.
  * - {@link formatTrace}: a trace, one line per event.
  * - {@link faultyDuplex}: `duplex` with latency, reset and stall, for protocol tests.
+ * - {@link Sim}: a simulated network: hosts and clients using `pollux/net`'s `TcpListener` and
+ *   `TcpStream` over an in-memory network with seeded latency, partitions and host crashes.
  *
  * See docs/guide-testing.md.
  *
@@ -21,5 +23,6 @@ export {
   FaultyDuplexStream,
   faultyDuplex,
 } from "./faulty-duplex.js";
+export { Sim, type SimOptions, type SimProgram } from "./sim-net.js";
 export { type SimulateOptions, SimulationError, type SimulationResult, simulate } from "./simulate.js";
 export { formatTrace, type TraceEvent, type TraceKind } from "./trace.js";

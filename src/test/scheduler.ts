@@ -42,6 +42,14 @@ export class SeededChooser implements Chooser {
   }
 }
 
+/** @internal what the simulated network learns from the scheduler. */
+export interface SchedulerObserver {
+  spawned(task: Task<unknown>, by: Task<unknown> | null): void;
+  done(task: Task<unknown>): void;
+  enter(): void;
+  exit(): void;
+}
+
 /** A chaotic poll gets 0 to CHAOS_BUDGET - 1 units, uniform (0: its first leaf future yields). */
 const CHAOS_BUDGET = 4;
 
@@ -63,6 +71,10 @@ export class SimScheduler implements SchedulerStrategy {
   onLimit: (() => void) | null = null;
   /** `maxPolls` was reached. */
   limited = false;
+  /** The task being polled (the last one `next()` returned). */
+  current: Task<unknown> | null = null;
+  /** Told of every spawn (by the task that spawned it, if any), every completion, and each drain's start and end. */
+  observer: SchedulerObserver | null = null;
 
   /**
    * `clock`: the simulated time for trace events. `prng`: chaos decisions and `Math.random`.
@@ -84,11 +96,14 @@ export class SimScheduler implements SchedulerStrategy {
   enter(): void {
     this.savedRandom = Math.random;
     Math.random = this.random;
+    this.observer?.enter();
   }
 
   exit(): void {
     if (this.savedRandom !== null) Math.random = this.savedRandom;
     this.savedRandom = null;
+    this.current = null;
+    this.observer?.exit();
   }
 
   admit(task: Task<unknown>, by: Task<unknown> | null): void {
@@ -96,6 +111,7 @@ export class SimScheduler implements SchedulerStrategy {
     const trace = this.trace;
     if (task.id > this.maxId) {
       this.maxId = task.id;
+      this.observer?.spawned(task, by);
       trace?.push({ kind: "spawn", task: task.id, name: task.name, at: this.clock(), by: by?.id ?? null });
       return;
     }
@@ -141,6 +157,7 @@ export class SimScheduler implements SchedulerStrategy {
     runnable[i] = runnable[n - 1]!;
     runnable.pop();
     this.polls++;
+    this.current = task;
     this.trace?.push({ kind: "poll", task: task.id, name: task.name, at: this.clock(), of: n });
     return task;
   }
@@ -156,6 +173,7 @@ export class SimScheduler implements SchedulerStrategy {
     if (this.trace !== null) this.clock();
     const state = task.state;
     if (state === COMPLETE) {
+      this.observer?.done(task);
       if (this.trace !== null) {
         const outcome = task.outcome;
         this.trace.push({

@@ -176,6 +176,7 @@ export async function runSimulated<T>(
   chaos: boolean,
   trace: boolean,
   maxPolls: number,
+  configure?: (sim: SimScheduler) => void,
 ): Promise<RunOutcome<T>> {
   const prng = new Prng(seed);
   let rt: Runtime | null = null;
@@ -197,6 +198,7 @@ export async function runSimulated<T>(
     budget,
     maxPolls,
   );
+  configure?.(sim);
   rt = new Runtime({
     clock: "paused",
     scheduler: sim,
