@@ -7,6 +7,7 @@
  * `sim.run()` binds and connects on the in-memory network and never opens a real socket.
  */
 import type { FutureBase } from "../future/future.js";
+import { IoError } from "../io/error.js";
 import type { TcpListener } from "./tcp-listener.js";
 import type { TcpStream } from "./tcp-stream.js";
 
@@ -24,3 +25,15 @@ export interface NetBackend {
 
 /** @internal the active network simulation, or null (real sockets). */
 export const simNet: { backend: NetBackend | null } = { backend: null };
+
+/**
+ * @internal Called by the socket kinds the simulation does not model (UDP, Unix domain sockets)
+ * when their future is built: under a `Sim` they fail instead of opening a real socket.
+ */
+export function refuseUnderSim(what: string): void {
+  if (simNet.backend === null) return;
+  throw new IoError(
+    "Other",
+    `${what} is not simulated: under pollux/test's Sim only TcpListener and TcpStream run on the simulated network, and no real socket is opened. Use TCP in simulated programs, or test this code outside Sim`,
+  );
+}

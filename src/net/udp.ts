@@ -19,6 +19,7 @@ import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { IoError } from "../io/error.js";
 import { Readiness } from "../io/registration.js";
 import { type HostPort, parseAddr, type SocketAddr, type ToSocketAddr, toSocketAddr } from "./addr.js";
+import { refuseUnderSim } from "./sim-hook.js";
 
 /**
  * Default `recvQueueBytes` of a UDP socket: 1 MiB of datagrams waiting for `recv`.
@@ -393,6 +394,7 @@ export class UdpSocket {
    */
   static bind(addr: ToSocketAddr, options: UdpOptions = {}): FutureBase<UdpSocket> {
     const a = parseAddr(addr);
+    refuseUnderSim("UdpSocket.bind");
     const limit = options.recvQueueBytes ?? DEFAULT_RECV_QUEUE_BYTES;
     if (!Number.isInteger(limit) || limit < 1) {
       throw new IoError(

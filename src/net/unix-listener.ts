@@ -6,6 +6,7 @@
 import type { FutureBase } from "../future/future.js";
 import { AcceptFuture, Acceptor, BindFuture, checkBacklog } from "./acceptor.js";
 import { checkPath } from "./addr.js";
+import { refuseUnderSim } from "./sim-hook.js";
 import { checkHighWaterMark } from "./socket-stream.js";
 import type { ListenerOptions } from "./tcp-listener.js";
 import { type UnixSocketAddr, UnixStream } from "./unix-stream.js";
@@ -44,6 +45,7 @@ export class UnixListener {
    */
   static bind(path: string, options: ListenerOptions = {}): FutureBase<UnixListener> {
     const p = checkPath(path, "UnixListener.bind");
+    refuseUnderSim("UnixListener.bind");
     const backlog = checkBacklog(options.backlog, "UnixListener.bind");
     const hwm = checkHighWaterMark(options.readHighWaterMark, "UnixListener.bind");
     const start = (): Acceptor<UnixStream> => {

@@ -6,6 +6,7 @@ import type { Socket } from "node:net";
 import type { FutureBase } from "../future/future.js";
 import { checkPath } from "./addr.js";
 import { ConnectFuture } from "./connect.js";
+import { refuseUnderSim } from "./sim-hook.js";
 import { checkHighWaterMark, SocketStream, type StreamOptions } from "./socket-stream.js";
 
 /**
@@ -52,6 +53,7 @@ export class UnixStream extends SocketStream {
    */
   static connect(path: string, options: StreamOptions = {}): FutureBase<UnixStream> {
     const p = checkPath(path, "UnixStream.connect");
+    refuseUnderSim("UnixStream.connect");
     const hwm = checkHighWaterMark(options.readHighWaterMark, "UnixStream.connect");
     return new ConnectFuture(
       { path: p },

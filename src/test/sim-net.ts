@@ -247,6 +247,9 @@ export class Sim {
    */
   crash(name: string): void {
     const h = this.serverHost("crash", name);
+    if (this.state !== "running") {
+      throw new Error(`sim.crash(${JSON.stringify(name)}): call it from a task of the running simulation.`);
+    }
     if (h.down)
       throw new Error(`sim.crash(${JSON.stringify(name)}): the host is already down; restart() it first.`);
     this.net.crash(h);

@@ -3,6 +3,9 @@
  * seeded latency, partitions (seen as timeouts, healed by repair), host crash and restart, the
  * same trace for the same seed, and no real socket opened.
  */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type Async, END, type Future } from "../../src/future/index.js";
 import { BufReader, IoError } from "../../src/io/index.js";
@@ -111,6 +114,21 @@ describe("Sim: a simulated network", () => {
     expect(a.trace!.length).toBeGreaterThan(20);
     expect(b.trace).toEqual(a.trace);
     expect(c.trace).not.toEqual(a.trace);
+  });
+
+  it("replays the same networked trace in other processes", async () => {
+    const fixture = fileURLToPath(new URL("./fixtures/sim-net-trace.mjs", import.meta.url));
+    const inChild = async (seed: number) =>
+      (
+        await promisify(execFile)(process.execPath, [fixture, String(seed)], { timeout: 30_000 })
+      ).stdout.trim();
+    const [a, b, c] = await Promise.all([inChild(42), inChild(42), inChild(43)]);
+    expect(a.split("\n")[0]).toBe('{"a":"a0!,a1!,timeout,a2!,a3!","b":"b0!,b1!,b2!,b3!"}');
+    expect(a.split("\n").length).toBeGreaterThan(50);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    const { simTraceOf } = (await import(fixture)) as { simTraceOf: (seed: number) => Promise<string> };
+    expect(await simTraceOf(42)).toBe(a);
   });
 
   it("a connect across a partition waits (a timeout bounds it) and succeeds after repair", async () => {
@@ -255,5 +273,81 @@ describe("Sim: a simulated network", () => {
       return l.localAddr().address;
     });
     expect(port).toBe("127.0.0.1");
+  });
+});
+
+describe("Sim: edges", () => {
+  it("refuses UDP and Unix sockets under simulation instead of opening real ones", async () => {
+    const { UdpSocket, UnixStream } = await import("../../src/net/index.js");
+    const sim = new Sim({ seed: 1 });
+    sim.client("client", function* () {
+      const out: string[] = [];
+      for (const make of [() => UdpSocket.bind("0.0.0.0:0"), () => UnixStream.connect("/tmp/x.sock")]) {
+        try {
+          make();
+        } catch (e) {
+          out.push((e as Error).message.split(":")[0]!);
+        }
+      }
+      return out;
+    });
+    expect((await sim.run()).value.client).toEqual([
+      "UdpSocket.bind is not simulated",
+      "UnixStream.connect is not simulated",
+    ]);
+  });
+
+  it("a host can crash itself from its own task; crash outside a run is an error", async () => {
+    const sim = new Sim({ seed: 4 });
+    let after = false;
+    sim.host("server", function* () {
+      yield* sleep(5);
+      sim.crash("server");
+      yield* sleep(5);
+      after = true;
+    });
+    sim.client("client", function* () {
+      yield* sleep(50);
+      const r = yield* orTimeout(50, TcpStream.connect("server:1"));
+      sim.restart("server");
+      return r;
+    });
+    expect(() => sim.crash("server")).toThrow(/running simulation/);
+    expect((await sim.run()).value.client).toBe("timed out");
+    expect(after).toBe(false);
+  });
+
+  it("partition/repair/crash hold up under chaos across 200 seeds", async () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const sim = new Sim({ seed, chaos: true, latencyMs: { min: 0, max: 30 } });
+      sim.host("server", echoServer);
+      sim.client("client", function* () {
+        let ok = 0;
+        const failed: string[] = [];
+        yield* sleep(1); // let the server bind
+        for (let round = 0; round < 3; round++) {
+          try {
+            using conn = yield* timeout(200, TcpStream.connect("server:7000"));
+            const r = new BufReader(conn);
+            if (round === 1) sim.partition("client", "server");
+            yield* conn.writeAll(enc.encode(`r${round}\n`));
+            const got = yield* orTimeout(100, r.readLine());
+            if (got === `r${round}!`) ok++;
+            else failed.push(`round ${round}: ${String(got)}`);
+            sim.repair("client", "server");
+            if (round === 1) {
+              sim.crash("server");
+              sim.restart("server");
+              yield* sleep(1); // let it bind again
+            }
+          } catch (e) {
+            if (!(e instanceof IoError || e instanceof Elapsed)) throw e;
+            failed.push(`round ${round}: ${String(e)}`);
+          }
+        }
+        return failed.length === 1 ? ok : failed;
+      });
+      expect((await sim.run()).value.client).toBe(2);
+    }
   });
 });
