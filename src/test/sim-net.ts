@@ -94,6 +94,8 @@ interface Conn {
   readonly link: Link;
   readonly a: SimHost;
   readonly b: SimHost;
+  /** The ends on `a` and on `b`. */
+  ends: [SimTcpStream, SimTcpStream] | null;
 }
 
 function pairKey(a: SimHost, b: SimHost): string {
@@ -362,6 +364,8 @@ class SimNetwork implements NetBackend, SchedulerObserver {
   private readonly hostOf = new Map<Task<unknown>, SimHost>();
   private readonly partitions = new Set<string>();
   private readonly conns = new Set<Conn>();
+  /** Connections of a crashed host across a partition: reset when the partition is repaired. */
+  private readonly doomed = new Set<Conn>();
   /** Connects waiting for a partition to heal or a host to come back. */
   readonly parked = new Set<Readiness>();
 
@@ -431,7 +435,16 @@ class SimNetwork implements NetBackend, SchedulerObserver {
         else c.link.resume();
       }
     }
-    if (!on) this.wakeParked();
+    if (on) return;
+    for (const c of [...this.doomed]) {
+      if ((c.a === a && c.b === b) || (c.a === b && c.b === a)) {
+        // The peer learns of the crash only now, as a TCP reset would reach it after the repair.
+        this.doomed.delete(c);
+        c.link.resume();
+        c.link.reset();
+      }
+    }
+    this.wakeParked();
   }
 
   crash(h: SimHost): void {
@@ -439,8 +452,11 @@ class SimNetwork implements NetBackend, SchedulerObserver {
     for (const c of [...this.conns]) {
       if (c.a === h || c.b === h) {
         c.link.resetMessage = `: connection reset (simulated host ${JSON.stringify(h.name)} crashed)`;
-        c.link.reset();
         this.conns.delete(c);
+        // The crashed host's end no longer touches the link (its tasks' cleanup must not send a FIN).
+        c.ends?.[c.a === h ? 0 : 1]?.detach();
+        if (c.a !== c.b && this.partitions.has(pairKey(c.a, c.b))) this.doomed.add(c);
+        else c.link.reset();
       }
     }
     for (const l of [...h.listeners.values()]) l.close();
@@ -510,7 +526,7 @@ class SimNetwork implements NetBackend, SchedulerObserver {
     const toServer = new Direction(link, listener.hwm);
     const toClient = new Direction(link, hwm);
     link.dirs.push(toServer, toClient);
-    const conn: Conn = { link, a: from, b: to };
+    const conn: Conn = { link, a: from, b: to, ends: null };
     this.conns.add(conn);
     const clientAddr = sockAddr(from.ip, from.ephemeralPort());
     const serverAddr = sockAddr(to.ip, listener.port);
@@ -520,6 +536,7 @@ class SimNetwork implements NetBackend, SchedulerObserver {
     const server = new SimTcpStream(toServer, toClient, serverAddr, clientAddr, listener.hwm, () =>
       this.conns.delete(conn),
     );
+    conn.ends = [client, server];
     listener.push(server);
     return client;
   }
@@ -586,6 +603,11 @@ class SimTcpStream extends TcpStream {
 
   override get bufferedBytes(): number {
     return this.rx.queued;
+  }
+
+  /** @internal its host crashed: it is closed, and closing it again does not touch the link. */
+  detach(): void {
+    this.simClosed = true;
   }
 
   override close(): void {

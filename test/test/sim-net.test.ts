@@ -180,6 +180,30 @@ describe("Sim: a simulated network", () => {
     expect(starts).toBe(2);
   });
 
+  it("a crash across a partition reaches the peer only after the repair, as a reset", async () => {
+    const sim = new Sim({ seed: 8, latencyMs: 3 });
+    sim.host("server", echoServer);
+    sim.client("client", function* () {
+      const log: string[] = [];
+      using conn = yield* TcpStream.connect("server:7000");
+      const r = new BufReader(conn);
+      sim.partition("client", "server");
+      sim.crash("server");
+      yield* conn.writeAll(enc.encode("lost\n")); // accepted into the held buffer
+      log.push(String(yield* orTimeout(100, r.readLine())));
+      sim.repair("client", "server");
+      try {
+        yield* r.readLine();
+      } catch (e) {
+        log.push(e instanceof IoError ? `${e.kind}: ${e.message}` : String(e));
+      }
+      return log;
+    });
+    const log = (await sim.run()).value.client as string[];
+    expect(log[0]).toBe("timed out");
+    expect(log[1]).toMatch(/^ConnectionReset: .*simulated host "server" crashed/);
+  });
+
   it("never opens a real socket: binds port 80 and no TCP handle exists during the run", async () => {
     const sim = new Sim({ seed: 9 });
     sim.host("web", function* () {
