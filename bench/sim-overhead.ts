@@ -3,9 +3,10 @@
  * (100k tasks) and ping-pong (200k messages over unbounded mpsc channels). Issue 15's target:
  * within 2× of the normal runtime.
  *
- *   npm run build && node --expose-gc --import tsx bench/sim-overhead.ts
+ *   npm run build && node --expose-gc --import tsx bench/sim-overhead.ts [major]
  *
- * Contenders alternate round by round with a young-generation GC before each; prints medians.
+ * Contenders alternate round by round with a young-generation GC before each (`major`: a full
+ * GC, the other regime); prints medians.
  * The baseline is `run()` on the paused clock with `instrument: false`, which is what a
  * simulated runtime runs with (no slow-poll watch), so the ratio is the price of the simulated
  * drain (a seeded choice per poll, every runnable task moved through the strategy's array) alone.
@@ -69,11 +70,14 @@ const groups: Record<string, Record<string, () => Promise<unknown>>> = {
 
 const gc = (globalThis as { gc?: (o?: object) => void }).gc;
 if (gc === undefined) throw new Error("run with --expose-gc");
+const major = process.argv.slice(2).includes("major");
+console.log(`GC before each round: ${major ? "full (major)" : "young generation (minor)"}`);
 for (const [title, contenders] of Object.entries(groups)) {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
   for (let r = 0; r < ROUNDS + 2; r++) {
     for (const [name, fn] of Object.entries(contenders)) {
-      gc({ type: "minor", execution: "sync" });
+      if (major) gc();
+      else gc({ type: "minor", execution: "sync" });
       const t = performance.now();
       await fn();
       if (r >= 2) times[name]!.push(performance.now() - t);
