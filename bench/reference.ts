@@ -4,19 +4,20 @@
  * budget, LIFO slot, abort, metrics, names or deadlock check). Issue 10's yardstick: spawn-join
  * and ping-pong within 1.3× of it, measured in one process.
  *
- *   npm run build && node --expose-gc --import tsx bench/reference.ts [path/to/proto-executor.mjs]
+ *   npm run build && node --expose-gc --import tsx bench/reference.ts [path/to/proto-executor.mjs] [major]
  *
- * Contenders alternate round by round with a young-generation GC before each (`--gc major`
- * as the last argument: a full GC, the regime of a long-lived server). Prints medians.
+ * Contenders alternate round by round with a young-generation GC before each (`major`
+ * as an argument: a full GC, the regime of a long-lived server). Prints medians (`bench/lib/rounds.ts`).
  */
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type Async, END, type JoinHandle, run, spawn } from "pollux";
+import { type Async, END, run, spawn } from "pollux";
 import { mpsc } from "pollux/sync";
-import { median } from "./blocking/median.js";
+import { pingPong, spawnJoin } from "./lib/core-workloads.js";
+import { compareRounds, type Groups, majorGc } from "./lib/rounds.js";
 
 const args = process.argv.slice(2);
-const major = args.includes("--gc=major") || args.at(-1) === "major";
+const major = majorGc();
 const file =
   args.find((a) => a.endsWith(".mjs")) ??
   new URL("../../shared/reference/proto-executor.mjs", import.meta.url).pathname;
@@ -37,18 +38,6 @@ const TASKS = 100_000;
 const MESSAGES = 200_000;
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 
-function* child(i: number): Async<number> {
-  return i;
-}
-
-function* spawnJoin(): Async<number> {
-  const hs = new Array<JoinHandle<number>>(TASKS);
-  for (let i = 0; i < TASKS; i++) hs[i] = spawn(child(i));
-  let s = 0;
-  for (const h of hs) s += yield* h;
-  return s;
-}
-
 function* refChild(i: number): Generator<unknown, number, unknown> {
   return i;
 }
@@ -58,24 +47,6 @@ function* refSpawnJoin(): Generator<unknown, number, unknown> {
   for (let i = 0; i < TASKS; i++) hs[i] = R.spawn(refChild(i));
   let s = 0;
   for (const h of hs) s += (yield* h as Iterable<unknown>) as number;
-  return s;
-}
-
-function* ponger(rx: mpsc.UnboundedReceiver<number>, tx: mpsc.UnboundedSender<number>): Async<void> {
-  for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) tx.send(v);
-}
-
-function* pingPong(): Async<number> {
-  const [pingTx, pingRx] = mpsc.unbounded<number>();
-  const [pongTx, pongRx] = mpsc.unbounded<number>();
-  const p = spawn(ponger(pingRx, pongTx));
-  let s = 0;
-  for (let i = 0; i < MESSAGES; i++) {
-    pingTx.send(i);
-    s += (yield* pongRx.recv()) as number;
-  }
-  pingTx.close();
-  yield* p;
   return s;
 }
 
@@ -122,38 +93,16 @@ function* refPingPong(): Generator<unknown, number, unknown> {
   return s;
 }
 
-const groups: Record<string, Record<string, () => Promise<number>>> = {
+const groups: Groups = {
   "spawn-join (100k tasks)": {
     reference: () => R.run(refSpawnJoin()),
-    pollux: () => run(spawnJoin()),
+    pollux: () => run(spawnJoin(TASKS)),
   },
   "ping-pong (200k messages)": {
     reference: () => R.run(refPingPong()),
-    "pollux unbounded": () => run(pingPong()),
+    "pollux unbounded": () => run(pingPong(MESSAGES)),
     "pollux channel(1)": () => run(pingPongBounded()),
   },
 };
 
-const gc = (globalThis as { gc?: (o?: object) => void }).gc;
-if (gc === undefined) throw new Error("run with --expose-gc");
-console.log(`GC before each round: ${major ? "full (major)" : "young generation (minor)"}`);
-for (const [title, contenders] of Object.entries(groups)) {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
-  for (let r = 0; r < ROUNDS + 2; r++) {
-    for (const [name, fn] of Object.entries(contenders)) {
-      if (major) gc();
-      else gc({ type: "minor", execution: "sync" });
-      const t = performance.now();
-      await fn();
-      if (r >= 2) times[name]!.push(performance.now() - t);
-    }
-  }
-  const ref = median(times.reference!);
-  console.log(`\n${title}`);
-  for (const [name, xs] of Object.entries(times)) {
-    const m = median(xs);
-    console.log(
-      `  ${name.padEnd(20)} median ${m.toFixed(1).padStart(7)} ms  ${(m / ref).toFixed(2)}× reference`,
-    );
-  }
-}
+await compareRounds(groups, ROUNDS, major);
