@@ -53,17 +53,16 @@ export class Fold<A> extends FutureBase<A> {
 }
 
 /**
- * The future returned by `stream.all(predicate)`: true unless an item fails the predicate. Stops
- * at the first failure; cancelling it leaves the stream alone (as Tokio's `all` borrows it).
- *
- * @example
- * const ok: All = codes.all((c) => c === 0);
+ * `all` and `any`: poll items until one gives `predicate(item) === decisive` (the answer is then
+ * `decisive`) or the stream ends (the answer is `!decisive`). Cancelling leaves the stream alone,
+ * as Tokio's versions borrow it.
  */
-export class All extends FutureBase<boolean> {
-  /** @internal use `stream.all()`. */
+abstract class Quantifier extends FutureBase<boolean> {
   constructor(
     private readonly stream: Stream<unknown>,
     private readonly predicate: (item: never) => boolean,
+    private readonly decisive: boolean,
+    private readonly name: string,
   ) {
     super();
   }
@@ -73,13 +72,27 @@ export class All extends FutureBase<boolean> {
     for (;;) {
       const item = stream.pollNext(cx);
       if (item === PENDING) return PENDING;
-      if (item === END) return true;
-      if (!this.predicate(item as never)) return false;
+      if (item === END) return !this.decisive;
+      if (this.predicate(item as never) === this.decisive) return this.decisive;
     }
   }
 
   override describe(): string {
-    return `${describeFuture(this.stream)}.all()`;
+    return `${describeFuture(this.stream)}.${this.name}()`;
+  }
+}
+
+/**
+ * The future returned by `stream.all(predicate)`: true unless an item fails the predicate. Stops
+ * at the first failure; cancelling it leaves the stream alone (as Tokio's `all` borrows it).
+ *
+ * @example
+ * const ok: All = codes.all((c) => c === 0);
+ */
+export class All extends Quantifier {
+  /** @internal use `stream.all()`. */
+  constructor(stream: Stream<unknown>, predicate: (item: never) => boolean) {
+    super(stream, predicate, false, "all");
   }
 }
 
@@ -90,26 +103,9 @@ export class All extends FutureBase<boolean> {
  * @example
  * const failed: Any = results.any((r) => !r.ok);
  */
-export class Any extends FutureBase<boolean> {
+export class Any extends Quantifier {
   /** @internal use `stream.any()`. */
-  constructor(
-    private readonly stream: Stream<unknown>,
-    private readonly predicate: (item: never) => boolean,
-  ) {
-    super();
-  }
-
-  poll(cx: Context): Poll<boolean> {
-    const stream = this.stream;
-    for (;;) {
-      const item = stream.pollNext(cx);
-      if (item === PENDING) return PENDING;
-      if (item === END) return false;
-      if (this.predicate(item as never)) return true;
-    }
-  }
-
-  override describe(): string {
-    return `${describeFuture(this.stream)}.any()`;
+  constructor(stream: Stream<unknown>, predicate: (item: never) => boolean) {
+    super(stream, predicate, true, "any");
   }
 }
