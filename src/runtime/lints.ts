@@ -65,16 +65,21 @@ function ms(value: number): string {
 
 function longest(g: Group): number {
   let max = 0;
-  for (const s of g.tasks) if (s.maxPoll > max) max = s.maxPoll;
+  for (const s of g.tasks) if ((s.detail?.maxPoll ?? 0) > max) max = s.detail!.maxPoll;
   return max;
 }
 
 /** Every finding for `tracker`'s runtime, errors first. */
-export function computeLints(tracker: TaskTracker, slowPollMs: number, now: number): Lint[] {
+export function computeLints(
+  tracker: TaskTracker,
+  live: readonly TaskStats[],
+  slowPollMs: number,
+  now: number,
+): Lint[] {
   const out: Lint[] = [];
-  const records = [...tracker.liveStats(), ...tracker.finishedStats()];
+  const records = [...live, ...tracker.finishedStats()];
 
-  for (const g of groupBySite(records, (s) => s.maxPoll >= NEVER_YIELDED_MS)) {
+  for (const g of groupBySite(records, (s) => (s.detail?.maxPoll ?? 0) >= NEVER_YIELDED_MS)) {
     out.push(
       lint(
         "never-yielded",
@@ -85,8 +90,11 @@ export function computeLints(tracker: TaskTracker, slowPollMs: number, now: numb
       ),
     );
   }
-  for (const g of groupBySite(records, (s) => s.slowPolls > 0 && s.maxPoll < NEVER_YIELDED_MS)) {
-    const polls = g.tasks.reduce((n, s) => n + s.slowPolls, 0);
+  for (const g of groupBySite(
+    records,
+    (s) => (s.detail?.slowPolls ?? 0) > 0 && (s.detail?.maxPoll ?? 0) < NEVER_YIELDED_MS,
+  )) {
+    const polls = g.tasks.reduce((n, s) => n + (s.detail?.slowPolls ?? 0), 0);
     out.push(
       lint(
         "slow-poll",
@@ -98,8 +106,10 @@ export function computeLints(tracker: TaskTracker, slowPollMs: number, now: numb
       ),
     );
   }
-  const live = [...tracker.liveStats()];
-  for (const g of groupBySite(live, (s) => s.task.state === IDLE && s.lastPollLost)) {
+  for (const g of groupBySite(
+    live,
+    (s) => s.task.state === IDLE && s.doneAt < 0 && s.detail?.lastPollLost === true,
+  )) {
     out.push(
       lint(
         "lost-waker",
@@ -111,9 +121,13 @@ export function computeLints(tracker: TaskTracker, slowPollMs: number, now: numb
       ),
     );
   }
-  for (const g of groupBySite(records, (s) => s.wakes >= SELF_WAKE_MIN_WAKES && s.selfWakes * 2 > s.wakes)) {
-    const wakes = g.tasks.reduce((n, s) => n + s.wakes, 0);
-    const self = g.tasks.reduce((n, s) => n + s.selfWakes, 0);
+  for (const g of groupBySite(
+    records,
+    (s) =>
+      s.detail !== null && s.detail.wakes >= SELF_WAKE_MIN_WAKES && s.detail.selfWakes * 2 > s.detail.wakes,
+  )) {
+    const wakes = g.tasks.reduce((n, s) => n + (s.detail?.wakes ?? 0), 0);
+    const self = g.tasks.reduce((n, s) => n + (s.detail?.selfWakes ?? 0), 0);
     out.push(
       lint(
         "self-wake-loop",
@@ -126,13 +140,16 @@ export function computeLints(tracker: TaskTracker, slowPollMs: number, now: numb
     );
   }
   for (const [site, tally] of tracker.sites) {
-    if (tally.tiny < TINY_JOBS_MIN || tally.tiny * 2 < tally.finished) continue;
+    // Sampled: the share of tiny ones among one-poll tasks whose poll was timed, over all one-poll tasks.
+    if (tally.onePollSampled === 0) continue;
+    const tiny = Math.round((tally.onePoll * tally.tinySampled) / tally.onePollSampled);
+    if (tiny < TINY_JOBS_MIN || tiny * 2 < tally.finished) continue;
     const where = formatSpawnSite(site);
     out.push({
       kind: "spawn-per-tiny-job",
       severity: "warning",
       message:
-        `${tally.tiny} of ${tally.finished} tasks${where === undefined ? "" : ` spawned at ${where}`} lived one ` +
+        `${tiny === tally.finished ? "all" : `about ${tiny} of`} ${tally.finished} tasks${where === undefined ? "" : ` spawned at ${where}`} lived one ` +
         `poll of under ${TINY_JOB_MS * 1000} µs: a spawn costs more than their work. Run such jobs inside one ` +
         "task with join()/joinAll() or a FuturesUnordered, or batch them.",
       taskIds: tally.sample,

@@ -107,8 +107,11 @@ export class SlowPolls {
   }
 
   /** The spawn site recorded for the code `root` (what `Task.root` gave before the poll). */
-  private siteOf(root: object | null): Error | null {
-    return root === null ? null : (this.sites.get(SlowPolls.keyOf(root)) ?? null);
+  siteOf(root: object | null): Error | null {
+    if (root === null) return null;
+    const key = SlowPolls.keyOf(root);
+    if (key === this.lastKey) return this.lastSite;
+    return this.sites.get(key) ?? null;
   }
 
   /** The formatted spawn site of the code `root` (`Task.root`), for reports other than slow polls. */

@@ -12,6 +12,10 @@ export type TaskState = "running" | "scheduled" | "idle" | "done";
 /**
  * One task's metrics: the fields of tokio-metrics' `TaskMetrics` (camelCase), for one task, plus
  * what tokio-console shows (wakes, self-wakes, spawn site, parent).
+ *
+ * Counts are exact. Durations are sampled: one poll in `pollSampling` per task (and the wake
+ * before it) is timed, and totals are estimated from those samples; polls of ~1 ms or more (every
+ * slow poll) are measured exactly. With `pollSampling: 1` every poll is timed.
  */
 export interface TaskMetrics {
   readonly id: number;
@@ -29,10 +33,10 @@ export interface TaskMetrics {
   readonly awaits: string;
   /** Milliseconds since the spawn (until completion for a finished task). */
   readonly ageMs: number;
-  /** Spawn to first poll, or `undefined` before it. */
+  /** Spawn to first poll, when that first poll was sampled; else `undefined`. */
   readonly firstPollDelayMs: number | undefined;
   readonly totalPollCount: number;
-  /** Busy time: the sum of its polls. */
+  /** Busy time: the sum of its polls (estimated, see above). */
   readonly totalPollDurationMs: number;
   /** Polls of at most the runtime's `slowPollMs`, and their time. */
   readonly totalFastPollCount: number;
@@ -40,8 +44,10 @@ export interface TaskMetrics {
   /** Polls longer than `slowPollMs` (slow polls), and their time. */
   readonly totalSlowPollCount: number;
   readonly totalSlowPollDurationMs: number;
-  /** The longest poll. */
+  /** The longest poll measured. */
   readonly maxPollDurationMs: number;
+  /** Polls whose duration was measured (sampled, or ~1 ms and longer): the histogram's count. */
+  readonly measuredPollCount: number;
   /** Times it was woken while idle and queued (each is followed by one scheduled-delay sample). */
   readonly totalScheduledCount: number;
   /** Sum of wake → poll delays (time spent runnable but not running). */
@@ -60,7 +66,7 @@ export interface TaskMetrics {
   readonly selfWakes: number;
   /** Polls that returned PENDING without touching `cx.waker` and without a self-wake: it may never wake. */
   readonly lostWakerPolls: number;
-  /** Poll durations. */
+  /** Durations of the measured polls. */
   readonly pollDurations: HistogramSnapshot;
 }
 
