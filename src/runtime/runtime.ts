@@ -38,6 +38,7 @@ import type { Executor, SpawnOptions } from "../task/executor.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/task.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
+import { dumpTasks, type TaskDump } from "./dump.js";
 import { Handle } from "./handle.js";
 import { checkHook, type TaskHooks, TaskHooksList, type TaskMeta, type TaskTerminateMeta } from "./hooks.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
@@ -714,6 +715,38 @@ export class Runtime implements Executor {
     return out;
   }
 
+  /**
+   * A task dump: every live task, what it awaits (which channel, lock or timer, and its state),
+   * the `file:line:column` of the `yield*` it waits at, its whole async fn stack, its spawn site,
+   * and its parent and children. `String(dump)` is a readable tree. Costs nothing until called;
+   * a call reads each suspended generator's position through the inspector, ~30–50 µs per async
+   * fn frame (about half a second for 10,000 tasks).
+   *
+   * @example
+   * process.on("SIGUSR2", () => console.error(String(runtime.dump())));
+   * // task #1 "main" awaits JoinHandle(task #2 "consumer")
+   * //     at /app/main.ts:14:12
+   * //   task #2 "consumer" awaits mpsc Receiver.recv() on channel #1 — 0 of 16 queued, 1 sender alive
+   * //       at /app/consumer.ts:8:20
+   */
+  dump(): TaskDump {
+    const tasks: Task<unknown>[] = [];
+    for (let t = this.liveHead; t !== null; t = t.nextLive) tasks.push(t);
+    tasks.reverse();
+    return dumpTasks(tasks, {
+      parentOf: (t) => this.parentOf(t),
+      spawnSiteOf: (t) => this.slowPolls?.spawnSiteOf(t.root),
+    });
+  }
+
+  /**
+   * @internal The id of the task that spawned `task`, or undefined when not recorded. Placeholder:
+   * replaced by instrumentation (issue 13), which records each task's parent.
+   */
+  parentOf(_task: Task<unknown>): number | undefined {
+    return undefined;
+  }
+
   // --- internal: scheduling ---
 
   /** @internal an idle task was woken. */
@@ -1061,8 +1094,17 @@ export class Runtime implements Executor {
     return tasks.reverse();
   }
 
+  /** The dump for a report; a report must come out even if the dump fails. */
+  private safeDump(): TaskDump | undefined {
+    try {
+      return this.dump();
+    } catch {
+      return undefined;
+    }
+  }
+
   private declareDeadlock(): void {
-    const error = new DeadlockError(this.waitingTasks());
+    const error = new DeadlockError(this.waitingTasks(), this.safeDump());
     if (this.state === "shutting-down") {
       // Cleanup itself is stuck: finish the stuck tasks without it and say so.
       this.reportError(error, "shutdown could not finish the cleanup of these tasks");
