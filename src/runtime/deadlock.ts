@@ -68,6 +68,8 @@ export interface StallReport {
   readonly tasks: readonly WaitingTask[];
   /** Kinds of the ref'd Node resources alive, e.g. `["Timeout", "TCPServerWrap"]`. */
   readonly foreign: readonly string[];
+  /** The task dump when the stall was reported (await sites, async stacks); see `runtime.dump()`. */
+  readonly dump?: TaskDump;
   /** The one-line report the default handler prints. */
   readonly message: string;
 }

@@ -1067,7 +1067,7 @@ export class Runtime implements Executor {
       `source, but Node resources it does not own are alive (${summarizeKinds(foreign)}) and may still ` +
       `wake a task, so this may be a deadlock or a long wait: ${tasks.map((t) => `task ${t.label} awaits ${t.awaits}`).join("; ")}`;
     try {
-      this.onStall({ stalledMs, tasks, foreign, message });
+      this.onStall({ stalledMs, tasks, foreign, message, dump: this.safeDump() });
     } catch (hookError) {
       console.error("pollux: onStall threw", hookError);
     }
