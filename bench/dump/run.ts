@@ -8,10 +8,10 @@ import { type Async, asyncFn, type Future } from "pollux";
 import { Runtime } from "pollux/runtime";
 import { mpsc } from "pollux/sync";
 
-const level: (depth: number, rx: mpsc.Receiver<number>) => Future<number | undefined> = asyncFn(function* (
+const level: (depth: number, rx: mpsc.Receiver<number>) => Future<unknown> = asyncFn(function* (
   depth: number,
   rx: mpsc.Receiver<number>,
-): Async<number | undefined> {
+): Async<unknown> {
   if (depth > 1) return yield* level(depth - 1, rx);
   return yield* rx.recv();
 });
@@ -25,7 +25,8 @@ function* pingPong(n: number): Async<number> {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     yield* tx.send(i);
-    sum += (yield* rx.recv()) ?? 0;
+    const v = yield* rx.recv();
+    if (typeof v === "number") sum += v;
   }
   return sum;
 }

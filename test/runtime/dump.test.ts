@@ -34,11 +34,11 @@ function site(name: string): RegExp {
 /** Let spawned tasks run until they suspend. */
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
-const innermost = asyncFn(function* (rx: mpsc.Receiver<number>): Async<number | undefined> {
+const innermost = asyncFn(function* (rx: mpsc.Receiver<number>): Async<unknown> {
   return yield* rx.recv(); // @mark: recv
 });
 
-const middle = asyncFn(function* (rx: mpsc.Receiver<number>): Async<number | undefined> {
+const middle = asyncFn(function* (rx: mpsc.Receiver<number>): Async<unknown> {
   const v = yield* innermost(rx); // @mark: middle
   return v;
 });
@@ -268,7 +268,7 @@ describe("runtime.dump()", () => {
 });
 
 describe("DeadlockError and the dump", () => {
-  const blocked: (rx: mpsc.Receiver<number>) => Future<number | undefined> = innermost;
+  const blocked: (rx: mpsc.Receiver<number>) => Future<unknown> = innermost;
 
   it("the message shows each task's await site, and the error carries the dump", async () => {
     const err = await run(function* () {
