@@ -123,6 +123,41 @@ describe("runtime.dump()", () => {
     expect(n!.awaitSite).toMatch(site("notified"));
   });
 
+  it("keeps pollux's own frames in the stack (they are never the await site)", async () => {
+    const r = runtime();
+    const m = new Mutex(0);
+    function* critical(): Async<void> {
+      yield* new Trigger<void>(); // @mark: critical
+    }
+    r.spawn(function* () {
+      yield* m.withLock(critical); // @mark: with-lock
+    });
+    await settle();
+    const [t] = r.dump().tasks;
+    // The innermost frame is the user's function run under the lock; Mutex.withLock's own frame
+    // sits between it and the task's.
+    expect(t!.awaitSite).toMatch(site("critical"));
+    expect(t!.asyncStack).toHaveLength(3);
+    expect(t!.asyncStack[0]).toMatch(site("critical"));
+    expect(t!.asyncStack[1]).toMatch(/src\/sync\/mutex\.ts:\d+:\d+$/);
+    expect(t!.asyncStack[2]).toMatch(site("with-lock"));
+  });
+
+  it("skips pollux's own frames for the await site", async () => {
+    const r = runtime();
+    const m = new Mutex(0);
+    r.spawn(holder(m), { name: "holder" });
+    r.spawn(function* () {
+      yield* m.withLock((g) => g.value++); // @mark: waits-for-lock
+    });
+    await settle();
+    const t = r.dump().tasks[1]!;
+    expect(t.awaits.kind).toBe("Mutex.lock");
+    // Innermost is Mutex.withLock's own frame, waiting for the lock: the site is the caller's line.
+    expect(t.asyncStack[0]).toMatch(/src\/sync\/mutex\.ts:\d+:\d+$/);
+    expect(t.awaitSite).toMatch(site("waits-for-lock"));
+  });
+
   it("flat without recorded parents: every task is a root, in spawn order", async () => {
     const r = runtime();
     const [tx, rx] = mpsc.channel<number>(1);
