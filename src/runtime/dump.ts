@@ -17,7 +17,7 @@
 import { describeFuture } from "../future/future.js";
 import { formatLocation, generatorLocations } from "../future/inspect.js";
 import type { Task } from "../task/task.js";
-import { isOwnSource } from "./slow-poll.js";
+import { formatSpawnSite, isOwnSource } from "./slow-poll.js";
 
 /** What a live task is doing at the moment of the dump. */
 export type DumpedTaskState = "running" | "scheduled" | "idle";
@@ -51,10 +51,14 @@ export interface DumpedTask {
   /**
    * `file:line:column` of the `yield*` the task waits at: the innermost async fn frame in the
    * user's code (pollux's own frames, such as `Mutex.withLock`'s, are skipped). `undefined` for a
-   * task that polls a plain future (no generator), or when the inspector is unavailable.
+   * task that polls a plain future (no generator), for the running task, or when the inspector is
+   * unavailable.
    */
   readonly awaitSite: string | undefined;
-  /** Every async fn frame's location, innermost first (pollux's own frames included). */
+  /**
+   * Every async fn frame's location, innermost first (pollux's own frames included). For the
+   * running task the first entry is where it is executing (the call that led to `dump()`).
+   */
   readonly asyncStack: readonly string[];
   /** `file:line:column` of the `spawn()` of the task's function, with `instrument` on. */
   readonly spawnSite: string | undefined;
@@ -114,6 +118,14 @@ export function dumpTasks(tasks: readonly Task<unknown>[], sources: DumpSources)
       if (awaitSite === undefined && !isOwnSource(loc.url) && !isOwnSource(where)) awaitSite = where;
     }
     const state = STATES[t.state]!;
+    if (state === "running") {
+      // Its innermost generator is executing, and V8 locates a running generator at the start of
+      // its function: show where it is running instead (it called dump(), or code that did), and
+      // no await site, since it awaits nothing.
+      awaitSite = undefined;
+      const here = runningSite();
+      if (here !== undefined && asyncStack.length > 0) asyncStack[0] = here;
+    }
     return {
       id: t.id,
       name: t.name,
@@ -128,6 +140,15 @@ export function dumpTasks(tasks: readonly Task<unknown>[], sources: DumpSources)
     };
   });
   return new Dump(out);
+}
+
+/** The first stack frame outside pollux: where the running task is executing. */
+function runningSite(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 16;
+  const here = new Error("dump site");
+  Error.stackTraceLimit = limit;
+  return formatSpawnSite(here);
 }
 
 const RUNNING: AwaitedFuture = { kind: "running", description: "running (polled right now)" };

@@ -248,7 +248,7 @@ describe("runtime.dump()", () => {
     let dump: TaskDump | null = null;
     await r.run(function* () {
       trigger.fire(); // task #1 is now scheduled, behind this one
-      dump = r.dump();
+      dump = r.dump(); // @mark: dump-call
     });
     const tasks = (dump as TaskDump | null)!.tasks;
     expect(tasks.map((t) => [t.id, t.state])).toEqual([
@@ -256,6 +256,8 @@ describe("runtime.dump()", () => {
       [2, "running"],
     ]);
     expect(tasks[1]!.awaits.kind).toBe("running");
+    expect(tasks[1]!.awaitSite).toBeUndefined();
+    expect(tasks[1]!.asyncStack[0]).toMatch(site("dump-call"));
     expect(String(dump)).toMatch(/task #2 "main" is running/);
   });
 
