@@ -11,9 +11,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Async, asyncFn, type Future } from "../../src/future/index.js";
 import { inspectorSeam } from "../../src/future/inspect.js";
 import { DeadlockError, Runtime, run, type TaskDump } from "../../src/runtime/index.js";
-import { Mutex, mpsc, Notify } from "../../src/sync/index.js";
+import { Mutex, mpsc, Notify, RwLock, Semaphore } from "../../src/sync/index.js";
 import type { Task } from "../../src/task/task.js";
-import { sleep } from "../../src/time/index.js";
+import { interval, sleep } from "../../src/time/index.js";
 import { Trigger } from "../helpers.js";
 
 const FILE = fileURLToPath(import.meta.url);
@@ -121,6 +121,44 @@ describe("runtime.dump()", () => {
     expect(l!.awaitSite).toMatch(site("lock"));
     expect(n!.awaits.description).toMatch(/^Notify\.notified\(\) on notify #\d+ — 1 task waiting$/);
     expect(n!.awaitSite).toMatch(site("notified"));
+  });
+
+  it("says the state of semaphores, rwlocks, intervals and unbounded channels", async () => {
+    const r = runtime();
+    const sem = new Semaphore(1);
+    const lock = new RwLock(0);
+    const [utx, urx] = mpsc.unbounded<number>();
+    r.spawn(function* () {
+      using _p = yield* sem.acquire();
+      using _g = yield* lock.read();
+      yield* new Trigger<void>();
+    });
+    r.spawn(function* () {
+      yield* sem.acquire(2);
+    });
+    r.spawn(function* () {
+      yield* lock.write();
+    });
+    r.spawn(function* () {
+      const iv = interval(60_000);
+      yield* iv.tick(); // the first tick is immediate
+      yield* iv.tick();
+    });
+    r.spawn(function* () {
+      yield* urx.recv();
+    });
+    await settle();
+    const d = r
+      .dump()
+      .tasks.slice(1)
+      .map((t) => t.awaits.description);
+    expect(d[0]).toMatch(
+      /^Semaphore\.acquire\(2\) on semaphore #\d+ — 0 of 2 permits assigned, 0 free, 1 waiter$/,
+    );
+    expect(d[1]).toMatch(/^RwLock\.write\(\) on rwlock #\d+ — held by 1 reader, 1 waiter$/);
+    expect(d[2]).toMatch(/^interval tick \(every 60000 ms, next due in \d+ ms\)$/);
+    expect(d[3]).toMatch(/^mpsc UnboundedReceiver\.recv\(\) on channel #\d+ — 0 queued, 1 sender alive$/);
+    utx.close();
   });
 
   it("keeps pollux's own frames in the stack (they are never the await site)", async () => {
