@@ -7,7 +7,7 @@
  * returns), so an ordinary function can ask V8 and get the answer. A value is handed to the
  * protocol by parking it on a global symbol and evaluating that global; a batch is parked as one
  * array whose elements' object ids come back in one `Runtime.getProperties` call, then each
- * generator costs one more `Runtime.getProperties` (~30–50 µs: the protocol serializes JSON both
+ * generator costs one more `Runtime.getProperties` (~50–60 µs: the protocol serializes JSON both
  * ways). `[[GeneratorLocation]]` gives a script id, line and column; script URLs come only from
  * `Debugger.scriptParsed` events, sent for every loaded script when the debugger is enabled.
  * Enabling costs ~20 ms for a hundred scripts, so the id → URL map is kept between dumps and the

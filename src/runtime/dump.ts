@@ -7,7 +7,8 @@
  * poll suspended on (`Task.awaiting`: the outermost future awaited by the innermost frame, e.g. a
  * `select` rather than its branches). Where each generator stopped comes from V8 through one
  * inspector session for the whole batch (`future/inspect.ts`), so a dump of N tasks with F frames
- * in all costs one protocol round trip per frame (~30–50 µs), not one session per task. The await
+ * in all costs one protocol round trip per frame (~50–60 µs for a small function), not one session
+ * per task. The await
  * site is the innermost frame outside pollux's own files; the whole stack is kept too, which a
  * Tokio task dump cannot show for an `async fn` chain without a backtrace capture per task.
  *
@@ -60,7 +61,10 @@ export interface DumpedTask {
    * running task the first entry is where it is executing (the call that led to `dump()`).
    */
   readonly asyncStack: readonly string[];
-  /** `file:line:column` of the `spawn()` of the task's function, with `instrument` on. */
+  /**
+   * `file:line:column` of the `spawn()` of the task's function, with `instrument` on. Captured at
+   * the first spawn of each function and shared by its later tasks (see `onSlowPoll`).
+   */
   readonly spawnSite: string | undefined;
   /** Live tasks whose `parentId` is this task, oldest first. */
   readonly children: readonly number[];
