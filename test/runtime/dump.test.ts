@@ -196,6 +196,22 @@ describe("runtime.dump()", () => {
     expect(t.awaitSite).toMatch(site("waits-for-lock"));
   });
 
+  it("a plain generator delegated to with yield* is part of its caller's frame", async () => {
+    const r = runtime();
+    const [tx, rx] = mpsc.channel<number>(1);
+    function* plainHelper(): Async<unknown> {
+      return yield* rx.recv();
+    }
+    r.spawn(function* () {
+      yield* plainHelper(); // @mark: plain-delegation
+    });
+    await settle();
+    const [t] = r.dump().tasks;
+    expect(t!.asyncStack).toHaveLength(1);
+    expect(t!.awaitSite).toMatch(site("plain-delegation"));
+    tx.close();
+  });
+
   it("flat without recorded parents: every task is a root, in spawn order", async () => {
     const r = runtime();
     const [tx, rx] = mpsc.channel<number>(1);
