@@ -31,6 +31,7 @@ import { current, type TaskInfo, UNCONSTRAINED_BUDGET } from "../future/current.
 import type { Gen } from "../future/frames.js";
 import type { Future } from "../future/future.js";
 import { describeFuture, isFuture } from "../future/future.js";
+import { type LabelScope, newLabelScope, withLabelScope } from "../future/instance-id.js";
 import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Waker } from "../future/poll.js";
 import { blockingPoolMetrics } from "../task/blocking/pool.js";
@@ -370,6 +371,8 @@ export class Runtime implements Executor {
   private shutdownPromise: Promise<void> | null = null;
   private shutdownResolve: (() => void) | null = null;
   private handleRef: Handle | null = null;
+  /** Numbering of channels and locks in this runtime's reports; made by the first report. */
+  private labels: LabelScope | null = null;
   /** `scheduler` of the options: set only under simulation (see `drainSimulated`). */
   private readonly sim: SchedulerStrategy | null = null;
   /** Tasks handed back by `drainSimulated` at the head of the queue: already admitted. */
@@ -646,7 +649,7 @@ export class Runtime implements Executor {
       id: t.id,
       name: t.name,
       label: t.label,
-      awaits: describeFuture(t.awaiting),
+      awaits: this.describeAwaiting(t),
       spawnSite: this.slowPolls?.spawnSiteOf(t.root),
     }));
     // Completing a task wakes its awaiter, possibly another abandoned task: empty the queue after.
@@ -708,7 +711,7 @@ export class Runtime implements Executor {
       out.push({
         id: t.id,
         name: t.name,
-        awaits: describeFuture(t.awaiting),
+        awaits: this.describeAwaiting(t),
         state: ["idle", "scheduled", "running", "complete"][t.state]!,
       });
     }
@@ -734,10 +737,22 @@ export class Runtime implements Executor {
     const tasks: Task<unknown>[] = [];
     for (let t = this.liveHead; t !== null; t = t.nextLive) tasks.push(t);
     tasks.reverse();
-    return dumpTasks(tasks, {
-      parentOf: (t) => this.parentOf(t),
-      spawnSiteOf: (t) => this.slowPolls?.spawnSiteOf(t.root),
-    });
+    return withLabelScope(this.labelScope(), () =>
+      dumpTasks(tasks, {
+        parentOf: (t) => this.parentOf(t),
+        spawnSiteOf: (t) => this.slowPolls?.spawnSiteOf(t.root),
+      }),
+    );
+  }
+
+  /** This runtime's numbering of channels and locks in reports (see `future/instance-id.ts`). */
+  private labelScope(): LabelScope {
+    return (this.labels ??= newLabelScope());
+  }
+
+  /** What `task` awaits, for reports, numbering channels and locks in this runtime's scope. */
+  private describeAwaiting(task: Task<unknown>): string {
+    return withLabelScope(this.labelScope(), () => describeFuture(task.awaiting));
   }
 
   /**
@@ -1090,7 +1105,7 @@ export class Runtime implements Executor {
   private waitingTasks(): WaitingTask[] {
     const tasks = [];
     for (let t = this.liveHead; t !== null; t = t.nextLive) {
-      tasks.push({ id: t.id, name: t.name, label: t.label, awaits: describeFuture(t.awaiting) });
+      tasks.push({ id: t.id, name: t.name, label: t.label, awaits: this.describeAwaiting(t) });
     }
     return tasks.reverse();
   }

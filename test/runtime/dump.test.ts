@@ -90,6 +90,34 @@ describe("runtime.dump()", () => {
     tx.close();
   });
 
+  it("numbers channels per runtime: the same channel gets the same number, a new runtime starts at #1", async () => {
+    const dumps: string[][] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = new Runtime();
+      const [txA, rxA] = mpsc.channel<number>(1);
+      const [txB, rxB] = mpsc.channel<number>(1);
+      txA.trySend(0); // A is full: both senders below wait
+      r.spawn(consumer(rxB));
+      r.spawn(function* () {
+        yield* txA.send(1);
+      });
+      r.spawn(function* () {
+        yield* txA.send(2);
+      });
+      await settle();
+      dumps.push(r.dump().tasks.map((t) => t.awaits.description));
+      txB.close();
+      rxA.close();
+      await r.shutdown();
+    }
+    expect(dumps[0]).toEqual([
+      "mpsc Receiver.recv() on channel #1 — 0 of 1 queued, 1 sender alive",
+      "mpsc Sender.send() on channel #2 — 1 of 1 queued, 2 senders waiting, 1 sender alive",
+      "mpsc Sender.send() on channel #2 — 1 of 1 queued, 2 senders waiting, 1 sender alive",
+    ]);
+    expect(dumps[1]).toEqual(dumps[0]);
+  });
+
   it("lists the whole async fn stack, innermost first", async () => {
     const r = runtime();
     const [tx, rx] = mpsc.channel<number>(1);
