@@ -1,6 +1,6 @@
 /**
  * How long `runtime.dump()` takes for N live tasks, each suspended on a channel at async-fn depth
- * `depth` (so N × depth generator frames to locate), and whether it slows the program afterwards
+ * `depth` below the task's own generator (so N × (depth + 1) generator frames to locate), and whether it slows the program afterwards
  * (the dump enables the debugger briefly to learn script URLs). Run:
  * `npm run build && node --import tsx bench/dump/run.ts`.
  */
@@ -48,7 +48,7 @@ async function measure(tasks: number, depth: number): Promise<void> {
   const render = performance.now() - t1;
   const located = dump.tasks.filter((t) => t.awaitSite !== undefined).length;
   console.log(
-    `${tasks} tasks x depth ${depth}: dump ${took.toFixed(0)} ms (${((took / (tasks * depth)) * 1000).toFixed(1)} µs/frame), ` +
+    `${tasks} tasks x depth ${depth}: dump ${took.toFixed(0)} ms (${((took / (tasks * (depth + 1))) * 1000).toFixed(1)} µs per frame, ${depth + 1} frames per task), ` +
       `toString ${render.toFixed(0)} ms (${text.length} chars), ${located} located`,
   );
   for (const tx of senders) tx.close();
