@@ -1,8 +1,8 @@
 /**
  * How long `runtime.dump()` takes for N live tasks, each suspended on a channel at async-fn depth
- * `depth` below the task's own generator (so N × (depth + 1) generator frames to locate), and whether it slows the program afterwards
- * (the dump enables the debugger briefly to learn script URLs). Run:
- * `npm run build && node --import tsx bench/dump/run.ts`.
+ * `depth` below the task's own generator (so N × (depth + 1) generator frames to locate), and
+ * whether it slows the program afterwards (the dump enables the debugger briefly to learn script
+ * URLs). Run: `npm run build && node --import tsx bench/dump/run.ts`.
  */
 import { type Async, asyncFn, type Future } from "pollux";
 import { Runtime } from "pollux/runtime";
