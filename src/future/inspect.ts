@@ -11,9 +11,9 @@
  * ways). `[[GeneratorLocation]]` gives a script id, line and column; script URLs come only from
  * `Debugger.scriptParsed` events, sent for every loaded script when the debugger is enabled.
  * Enabling costs ~20 ms for a hundred scripts, so the id → URL map is kept between dumps and the
- * debugger is enabled (then disabled at once) only when a script id is not in it yet. Enabling and
- * disabling the debugger does not slow the program afterwards (measured: a generator-heavy loop
- * ran at the same speed before and after).
+ * debugger is enabled (then disabled at once) only when a dump meets a script it has not seen (or
+ * whose source map reference it did not keep). Enabling and disabling the debugger does not slow
+ * the program afterwards (measured: a generator-heavy loop ran at the same speed before and after).
  *
  * WHY cold paths only: nothing here runs unless a dump or a misuse error asks. Any failure (a Node
  * built without the inspector, a sandbox, a debugger protocol change) yields `undefined` and the
@@ -46,8 +46,11 @@ export const inspectorSeam: { create: () => Session } = {
 
 interface Script {
   readonly url: string;
-  /** The `sourceMappingURL` comment of the script ("" when none). */
-  readonly sourceMapURL: string;
+  /**
+   * The `sourceMappingURL` comment of the script ("" when none), or null when not kept: inline
+   * maps can be large, so only those of scripts a dump located a generator in are kept.
+   */
+  readonly sourceMapURL: string | null;
   /** Parsed lazily: null when the script has no usable map. */
   map?: SourceMap | null;
 }
@@ -129,11 +132,14 @@ class SyncSession {
     }).internalProperties;
   }
 
-  /** Learn the URLs of every loaded script. */
-  loadScriptUrls(): void {
+  /** Learn the URLs of every loaded script, and the source map references of `wanted` ones. */
+  loadScripts(wanted: ReadonlySet<string>): void {
     const onScript = (m: { params: { scriptId: string; url: string; sourceMapURL?: string } }): void => {
-      const { scriptId, url, sourceMapURL } = m.params;
-      if (!scripts.has(scriptId)) scripts.set(scriptId, { url, sourceMapURL: sourceMapURL ?? "" });
+      const { scriptId, url } = m.params;
+      const ref = m.params.sourceMapURL ?? "";
+      const known = scripts.get(scriptId);
+      if (known !== undefined && known.sourceMapURL !== null) return;
+      scripts.set(scriptId, { url, sourceMapURL: ref === "" || wanted.has(scriptId) ? ref : null });
     };
     this.session.on("Debugger.scriptParsed", onScript);
     try {
@@ -204,7 +210,7 @@ export function generatorLocations(gens: readonly object[]): (SourceLocation | u
   const raw = withSession((s) => {
     const ids = s.objectIds(gens);
     const locations: (RawLocation | undefined)[] = new Array(gens.length).fill(undefined);
-    let unknownScript = false;
+    const unknown = new Set<string>();
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (id === undefined) continue;
@@ -213,11 +219,12 @@ export function generatorLocations(gens: readonly object[]): (SourceLocation | u
         const loc = p.value?.value as RawLocation | undefined;
         if (loc !== undefined && typeof loc.scriptId === "string") {
           locations[i] = loc;
-          if (!scripts.has(loc.scriptId)) unknownScript = true;
+          const known = scripts.get(loc.scriptId);
+          if (known === undefined || known.sourceMapURL === null) unknown.add(loc.scriptId);
         }
       }
     }
-    if (unknownScript) s.loadScriptUrls();
+    if (unknown.size > 0) s.loadScripts(unknown);
     return locations;
   });
   if (raw === undefined) return out;
@@ -240,7 +247,7 @@ function sourceMapOf(script: Script): SourceMap | null {
   let map: SourceMap | null = null;
   try {
     map = findSourceMap(script.url) ?? null;
-    const ref = script.sourceMapURL;
+    const ref = script.sourceMapURL ?? "";
     if (map === null && ref !== "") {
       let json: string | undefined;
       if (ref.startsWith("data:")) {
