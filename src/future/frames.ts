@@ -23,10 +23,9 @@
  *   Async fns called from a `finally` are ordinary frames pushed above the frame being cancelled.
  */
 
-import type { Session } from "node:inspector";
-import { createRequire } from "node:module";
 import { current } from "./current.js";
 import { describeFuture, FutureBase, isFuture, SUSPEND } from "./future.js";
+import { generatorFunctionSource } from "./inspect.js";
 import { PENDING } from "./poll.js";
 
 export type Gen = Generator<unknown, unknown, unknown>;
@@ -82,6 +81,18 @@ export abstract class FrameDriver<T> extends FutureBase<T> {
   /** The bottom frame (the generator the driver started with), or null once the stack is empty. */
   protected get bottom(): Gen | null {
     return this.below === null ? this.top : this.below[0]!;
+  }
+
+  /**
+   * @internal The generator frames, innermost (the one suspended on a leaf future) first; empty once
+   * the stack is empty. Allocates: for the task dump, never on a hot path.
+   */
+  framesInnermostFirst(): Gen[] {
+    if (this.top === null) return [];
+    const out = [this.top];
+    const below = this.below;
+    if (below !== null) for (let i = below.length - 1; i >= 0; i--) out.push(below[i]!);
+    return out;
   }
 
   /** Number of generator frames on the stack. */
@@ -205,46 +216,11 @@ function yieldedValueError(value: unknown, gen: Gen): TypeError {
 /**
  * Name the generator function a generator object came from: `async fn worker`, or the head of its
  * source when it is anonymous. JavaScript offers no link from a generator object to its function;
- * V8 exposes one (`[[GeneratorFunction]]`) only through the inspector protocol, whose in-process
- * session answers synchronously. Error path only; any failure falls back to a generic name.
+ * V8 exposes one (`[[GeneratorFunction]]`) only through the inspector protocol (see inspect.ts).
+ * Error path only; any failure falls back to a generic name.
  */
 function generatorName(gen: Gen): string {
-  let source: string | undefined;
-  let session: Session | null = null;
-  const key = Symbol.for("pollux.inspectGenerator");
-  const g = globalThis as Record<symbol, unknown>;
-  try {
-    // Loaded here, not imported: a Node built without the inspector throws when the module is
-    // loaded, and only this error path needs it.
-    const inspector = createRequire(import.meta.url)("node:inspector") as { Session: new () => Session };
-    const s = new inspector.Session();
-    session = s;
-    s.connect();
-    g[key] = gen;
-    s.post(
-      "Runtime.evaluate",
-      { expression: 'globalThis[Symbol.for("pollux.inspectGenerator")]' },
-      (e, r) => {
-        const id = e === null ? r.result.objectId : undefined;
-        if (id === undefined) return;
-        s.post("Runtime.getProperties", { objectId: id, ownProperties: true }, (e2, r2) => {
-          if (e2 !== null) return;
-          for (const p of r2.internalProperties ?? []) {
-            if (p.name === "[[GeneratorFunction]]") source = p.value?.description;
-          }
-        });
-      },
-    );
-  } catch {
-    // No inspector (a build without it, or a sandbox): fall back below.
-  } finally {
-    delete g[key];
-    try {
-      session?.disconnect();
-    } catch {
-      // Never connected: nothing to release.
-    }
-  }
+  const source = generatorFunctionSource(gen);
   if (source === undefined) return "an async fn";
   const named = /^\s*(?:async\s+)?function\s*\*\s*([\p{L}\p{N}_$]+)/u.exec(source);
   if (named !== null) return `async fn ${named[1]}`;

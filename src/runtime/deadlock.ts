@@ -1,23 +1,49 @@
+import type { TaskDump } from "./dump.js";
+
 /**
  * Raised by `run()` when the main task is waiting and nothing can ever wake any task: no runnable
  * task, no pending timer, no pending promise or IO. Node would otherwise exit silently (or hang).
  * The message lists every live task and what it awaits.
  *
+ * With the task dump (`dump`), the message shows each task's await site and async fn stack, with
+ * tasks nested under the task that spawned them when that is recorded.
+ *
  * @example
  * try { await run(main); } catch (e) {
  *   if (e instanceof DeadlockError) for (const t of e.tasks) console.log(t.id, t.awaits);
+ *   if (e instanceof DeadlockError) console.log(e.dump?.tasks.map((t) => t.awaitSite));
  * }
  */
+
 export class DeadlockError extends Error {
   override readonly name = "DeadlockError";
-  constructor(readonly tasks: readonly WaitingTask[]) {
+  /**
+   * @param tasks every live task and what it awaits, oldest first.
+   * @param dump the task dump at the deadlock (await sites, async stacks, parent → children), when
+   *   it could be taken; the message shows its tree.
+   */
+  constructor(
+    readonly tasks: readonly WaitingTask[],
+    readonly dump?: TaskDump,
+  ) {
+    const listing =
+      dump !== undefined
+        ? indent(dump.toString())
+        : tasks.map((t) => `  task ${t.label} awaits ${t.awaits}`).join("\n");
     super(
       "deadlock: a task is awaited but nothing can wake any task (no runnable task, no timer, no pending " +
-        `promise or IO).\n${tasks.map((t) => `  task ${t.label} awaits ${t.awaits}`).join("\n")}\n` +
+        `promise or IO).\n${listing}\n` +
         "Check for a missing send/notify/release, a channel sender that is never closed, or a future that " +
         "returns PENDING without storing cx.waker.",
     );
   }
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
 }
 
 /** One entry of a deadlock report. */
@@ -42,6 +68,8 @@ export interface StallReport {
   readonly tasks: readonly WaitingTask[];
   /** Kinds of the ref'd Node resources alive, e.g. `["Timeout", "TCPServerWrap"]`. */
   readonly foreign: readonly string[];
+  /** The task dump when the stall was reported (await sites, async stacks); see `runtime.dump()`. */
+  readonly dump?: TaskDump;
   /** The one-line report the default handler prints. */
   readonly message: string;
 }

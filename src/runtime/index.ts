@@ -4,6 +4,7 @@
  * @module
  */
 export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
+export type { AwaitedFuture, DumpedTask, DumpedTaskState, TaskDump } from "./dump.js";
 export { Handle } from "./handle.js";
 export { type HistogramSnapshot, quantileUs } from "./histogram.js";
 export type { TaskHooks, TaskMeta, TaskTerminateMeta } from "./hooks.js";

@@ -41,6 +41,11 @@ const ROOT = new URL("../../", import.meta.url).href;
 const ROOT_PATH = ROOT.startsWith("file://") ? decodeURIComponent(ROOT.slice(7)) : ROOT;
 const OWN = [`${ROOT}src/`, `${ROOT}dist/`, `${ROOT_PATH}src/`, `${ROOT_PATH}dist/`];
 
+/** True when `where` (a path or `file://` URL) is in pollux's own `src/` or `dist/`. */
+export function isOwnSource(where: string): boolean {
+  return OWN.some((dir) => where.startsWith(dir));
+}
+
 const STACK_LIMIT = 8;
 
 /** A spawn site: an Error whose stack is formatted only if a slow poll is reported. Costs ~1 µs. */
@@ -60,7 +65,7 @@ export function formatSpawnSite(site: Error | null): string | undefined {
     const m = /\(?((?:file:\/\/|\/|[A-Za-z]:\\)[^()]*?:\d+:\d+)\)?\s*$/.exec(line.trim());
     if (m === null) continue;
     const where = m[1]!;
-    if (where.startsWith("node:") || OWN.some((dir) => where.startsWith(dir))) continue;
+    if (where.startsWith("node:") || isOwnSource(where)) continue;
     return where.startsWith("file://") ? decodeURIComponent(where.slice(7)) : where;
   }
   return undefined;

@@ -14,6 +14,7 @@
  */
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
@@ -132,7 +133,12 @@ class BRecvFuture<T> extends FutureBase<T | End> {
   }
 
   override describe(): string {
-    return "broadcast Receiver.recv() (no new value)";
+    const shared = this.rx.sharedOrNull();
+    if (shared === null) return "broadcast Receiver.recv() (receiver closed)";
+    return (
+      `broadcast Receiver.recv() on ${instanceLabel(shared, "channel")} — no new value, ` +
+      `${shared.senders === 0 ? "no sender" : `${shared.senders} sender${shared.senders === 1 ? "" : "s"}`} alive`
+    );
   }
 }
 

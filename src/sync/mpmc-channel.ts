@@ -26,6 +26,7 @@
  */
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
@@ -213,7 +214,7 @@ class MRecv<T> extends FutureBase<Recv<T>> {
   }
 
   override describe(): string {
-    return `mpmc Receiver.recv() (channel empty, ${this.chan.rxWaiters.length} receivers waiting)`;
+    return `mpmc Receiver.recv() on ${describeMChan(this.chan)}`;
   }
 }
 
@@ -295,8 +296,22 @@ class MSend<T> extends FutureBase<void> {
   }
 
   override describe(): string {
-    return `mpmc Sender.send() (channel full, ${this.chan.txWaiters.length} senders waiting)`;
+    return `mpmc Sender.send() on ${describeMChan(this.chan)}`;
   }
+}
+
+/** `channel #1 — 0 of 8 queued, 2 receivers waiting, 1 sender alive`: which channel and its state. */
+function describeMChan(chan: MChan<unknown>): string {
+  const queued = chan.buf.length + chan.front.length;
+  const rx = chan.rxWaiters.length;
+  const tx = chan.txWaiters.length;
+  return (
+    `${instanceLabel(chan, "channel")} — ${queued}${Number.isFinite(chan.capacity) ? ` of ${chan.capacity}` : ""} queued` +
+    (rx > 0 ? `, ${rx} receiver${rx === 1 ? "" : "s"} waiting` : "") +
+    (tx > 0 ? `, ${tx} sender${tx === 1 ? "" : "s"} waiting` : "") +
+    `, ${chan.senders === 0 ? "no sender" : `${chan.senders} sender${chan.senders === 1 ? "" : "s"}`} alive` +
+    (chan.closed ? ", closed" : "")
+  );
 }
 
 /** Shared by both sender kinds: handle bookkeeping. */

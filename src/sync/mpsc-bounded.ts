@@ -28,6 +28,7 @@
 
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
@@ -252,7 +253,7 @@ class SlotFuture<T, R> extends FutureBase<R> {
   }
 
   override describe(): string {
-    return this.mode === SEND ? "mpsc Sender.send() (channel full)" : "mpsc Sender.reserve() (channel full)";
+    return `mpsc Sender.${this.mode === SEND ? "send" : "reserve"}() on ${describeChan(this.chan)}`;
   }
 }
 
@@ -313,7 +314,7 @@ export class SendTimeout<T> extends FutureBase<void> {
   }
 
   override describe(): string {
-    return `mpsc Sender.sendTimeout(${this.ms} ms) (channel full)`;
+    return `mpsc Sender.sendTimeout(${this.ms} ms): ${this.send.describe()}`;
   }
 }
 
@@ -362,8 +363,26 @@ class RecvFuture<T> extends FutureBase<T | End> {
   }
 
   override describe(): string {
-    return "mpsc Receiver.recv() (channel empty)";
+    return `mpsc Receiver.recv() on ${describeChan(this.chan)}`;
   }
+}
+
+/**
+ * @internal `channel #2 — 0 of 8 queued, 3 senders waiting, 1 sender alive`: which channel and
+ * its state, for the task dump and deadlock reports. Computed only when asked.
+ */
+export function describeChan(chan: Chan<unknown>): string {
+  const waiting = chan.waiters.length;
+  return (
+    `${instanceLabel(chan, "channel")} — ${chan.buf.length} of ${chan.capacity} queued` +
+    (waiting > 0 ? `, ${waiting} sender${waiting === 1 ? "" : "s"} waiting` : "") +
+    `, ${aliveSenders(chan.senders)}${chan.rxClosed ? ", receiver closed" : ""}`
+  );
+}
+
+/** @internal `1 sender alive`, `no sender alive`. */
+export function aliveSenders(n: number): string {
+  return n === 0 ? "no sender alive" : `${n} sender${n === 1 ? "" : "s"} alive`;
 }
 
 /** @internal shared with the unbounded channel. */

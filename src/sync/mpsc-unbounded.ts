@@ -9,6 +9,7 @@
 
 import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
@@ -17,7 +18,7 @@ import { pollProceed } from "../task/coop.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
-import { twoReceivers } from "./mpsc-bounded.js";
+import { aliveSenders, twoReceivers } from "./mpsc-bounded.js";
 import { checkRecvLimit, RecvMany } from "./recv-many.js";
 
 /** @internal state shared by the senders and the receiver of one unbounded channel. */
@@ -88,7 +89,11 @@ class URecvFuture<T> extends FutureBase<T | End> {
   }
 
   override describe(): string {
-    return "mpsc UnboundedReceiver.recv() (channel empty)";
+    const chan = this.chan;
+    return (
+      `mpsc UnboundedReceiver.recv() on ${instanceLabel(chan, "channel")} — ${chan.buf.length} queued, ` +
+      aliveSenders(chan.senders)
+    );
   }
 }
 

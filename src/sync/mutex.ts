@@ -11,7 +11,9 @@
  * for it must suspend the task, not spin.
  */
 import { AsyncFnFuture } from "../future/async-fn.js";
+import { current, type TaskInfo } from "../future/current.js";
 import { type Future, FutureBase, type Suspend } from "../future/future.js";
+import { instanceLabel, taskLabel } from "../future/instance-id.js";
 import { isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
@@ -71,7 +73,10 @@ class Lock<T> extends FutureBase<MutexGuard<T>> {
   }
 
   override describe(): string {
-    return "Mutex.lock() (held by another task)";
+    const m = this.mutex;
+    const n = m.waiters.length;
+    const held = m.holder !== null ? `held by ${taskLabel(m.holder)}` : m.locked ? "locked" : "free";
+    return `Mutex.lock() on ${instanceLabel(m, "mutex")} — ${held}, ${n} waiter${n === 1 ? "" : "s"}`;
   }
 }
 
@@ -89,6 +94,7 @@ export class MutexGuard<T> {
   /** @internal */
   constructor(mutex: Mutex<T>) {
     this.mutex = mutex;
+    mutex.holder = current.runtime?.running ?? null;
   }
 
   /** The protected value. Reading or writing it after `release()` throws. */
@@ -232,6 +238,11 @@ export class Mutex<T> {
   locked = false;
   /** @internal */
   readonly waiters = new WaitList<Lock<T>>();
+  /**
+   * @internal The task holding the lock, for descriptions ("held by task #4"); null when free or
+   * granted to a waiter not yet polled. One store per lock, no allocation.
+   */
+  holder: TaskInfo | null = null;
 
   constructor(value: T) {
     this.data = value;
@@ -301,6 +312,7 @@ export class Mutex<T> {
 
   /** @internal release: hand the lock to the first waiter, or mark it free. */
   unlock(): void {
+    this.holder = null;
     const next = this.waiters.shift();
     if (next === null) {
       this.locked = false;

@@ -14,6 +14,7 @@
  *   notification (to the next waiter, or as the stored permit): nothing is lost.
  */
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
 import { WaitList } from "./wait-list.js";
@@ -128,7 +129,8 @@ export class Notified extends FutureBase<void> {
   }
 
   override describe(): string {
-    return "Notify.notified()";
+    const n = this.notify.waiters.length;
+    return `Notify.notified() on ${instanceLabel(this.notify, "notify")} — ${n} task${n === 1 ? "" : "s"} waiting`;
   }
 }
 

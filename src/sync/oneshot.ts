@@ -7,6 +7,7 @@
  */
 
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
@@ -238,7 +239,7 @@ export class OneshotReceiver<T> extends FutureBase<T> {
   }
 
   override describe(): string {
-    return "oneshot receiver (no value sent yet)";
+    return `oneshot Receiver on ${instanceLabel(this, "oneshot")} — no value sent yet, sender alive`;
   }
 
   private take(): T {

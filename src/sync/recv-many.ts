@@ -7,6 +7,7 @@
  */
 import { END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import type { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
@@ -92,6 +93,6 @@ export class RecvMany<T> extends FutureBase<number | End> {
   }
 
   override describe(): string {
-    return "mpsc Receiver.recvMany() (channel empty)";
+    return `mpsc Receiver.recvMany() on ${instanceLabel(this.chan, "channel")} — channel empty`;
   }
 }

@@ -10,6 +10,7 @@
  * granted waiter cancelled before it observed its guard releases what it was given.
  */
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
 import { checkCount, describe, MAX_COUNT } from "./validate.js";
@@ -92,7 +93,17 @@ class RwAcquire<T, G> extends FutureBase<G> {
   }
 
   override describe(): string {
-    return this.kind === READ ? "RwLock.read() (a writer holds or waits)" : "RwLock.write() (lock in use)";
+    const lock = this.lock;
+    const n = lock.waiters.length;
+    const held = lock.writer
+      ? "held by a writer"
+      : lock.readers > 0
+        ? `held by ${lock.readers} reader${lock.readers === 1 ? "" : "s"}`
+        : "free";
+    return (
+      `RwLock.${this.kind === READ ? "read" : "write"}() on ${instanceLabel(lock, "rwlock")} — ${held}, ` +
+      `${n} waiter${n === 1 ? "" : "s"}`
+    );
   }
 }
 

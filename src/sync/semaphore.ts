@@ -12,6 +12,7 @@
  * cancelled or timed-out `acquire` never leaks permits nor leaves a later waiter stuck.
  */
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
 import { AcquireError } from "./errors.js";
@@ -94,7 +95,12 @@ class Acquire extends FutureBase<SemaphorePermit> {
   }
 
   override describe(): string {
-    return `Semaphore.acquire(${this.n}) (${this.assigned} of ${this.n} permits assigned)`;
+    const sem = this.sem;
+    const n = sem.waiters.length;
+    return (
+      `Semaphore.acquire(${this.n}) on ${instanceLabel(sem, "semaphore")} — ${this.assigned} of ${this.n} ` +
+      `permits assigned, ${sem.permits} free, ${n} waiter${n === 1 ? "" : "s"}${sem.closed ? ", closed" : ""}`
+    );
   }
 }
 

@@ -10,6 +10,7 @@
  * the sender must never wait for slow readers.
  */
 import { FutureBase } from "../future/future.js";
+import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { pollProceed } from "../task/coop.js";
 import { RecvError, SendError } from "./errors.js";
@@ -104,7 +105,11 @@ class Changed<T> extends FutureBase<void> {
   }
 
   override describe(): string {
-    return "watch Receiver.changed()";
+    const sh = this.sh;
+    return (
+      `watch Receiver.changed() on ${instanceLabel(sh, "channel")} — version ${sh.version} seen, ` +
+      `${sh.senders === 0 ? "no sender" : `${sh.senders} sender${sh.senders === 1 ? "" : "s"}`} alive`
+    );
   }
 }
 

@@ -136,6 +136,14 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     return (this.bits & STATE) === COMPLETE ? null : (this.result as object | null);
   }
 
+  /**
+   * @internal The task's generator frames, innermost (the one suspended on `awaiting`) first;
+   * empty for a task that polls a root future, or once complete. For the task dump.
+   */
+  override framesInnermostFirst(): Gen[] {
+    return (this.bits & ROOT_FUTURE) !== 0 ? [] : super.framesInnermostFirst();
+  }
+
   get state(): number {
     return this.bits & STATE;
   }

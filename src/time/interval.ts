@@ -78,7 +78,7 @@ class TickFuture extends FutureBase<Instant> {
     this.interval.cancelTick();
   }
   override describe(): string {
-    return `interval tick (every ${this.interval.period} ms)`;
+    return `interval tick (every ${this.interval.period} ms, ${this.interval.describeNext()})`;
   }
 }
 
@@ -119,6 +119,13 @@ export class Interval {
     // A start at or before now is due: the first tick completes at once.
     if (start <= driver.lastNow) this.sleep.slot = FIRED;
     this.tickFuture = new TickFuture(this);
+  }
+
+  /** @internal For descriptions: `next due in 37 ms`, or `next tick due now`. Cold path. */
+  describeNext(): string {
+    const sleep = this.sleep;
+    if (sleep.slot === FIRED) return "next tick due now";
+    return `next due in ${Math.ceil(this.driver.remaining(sleep.tick))} ms`;
   }
 
   /** What this interval does with missed ticks; may be changed at any time. */
