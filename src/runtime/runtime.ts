@@ -824,7 +824,7 @@ export class Runtime implements Executor {
     return new MetricsIntervals(this, ms);
   }
 
-  /** @internal the id of the task that spawned `task` (full instrumentation only). */
+  /** @internal the id of the task that spawned `task`; undefined without full instrumentation. */
   parentOf(task: Task<unknown>): number | undefined {
     return this.tracker?.parentOf(task);
   }
@@ -895,14 +895,6 @@ export class Runtime implements Executor {
   /** What `task` awaits, for reports, numbering channels and locks in this runtime's scope. */
   private describeAwaiting(task: Task<unknown>): string {
     return withLabelScope(this.labelScope(), () => describeFuture(task.awaiting));
-  }
-
-  /**
-   * @internal The id of the task that spawned `task`, or undefined when not recorded. Placeholder:
-   * replaced by instrumentation (issue 13), which records each task's parent.
-   */
-  parentOf(_task: Task<unknown>): number | undefined {
-    return undefined;
   }
 
   // --- internal: scheduling ---

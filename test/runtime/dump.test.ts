@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Async, asyncFn, type Future } from "../../src/future/index.js";
 import { inspectorSeam } from "../../src/future/inspect.js";
-import { DeadlockError, Runtime, run, type TaskDump } from "../../src/runtime/index.js";
+import { DeadlockError, Runtime, type RuntimeOptions, run, type TaskDump } from "../../src/runtime/index.js";
 import { Mutex, mpsc, Notify, RwLock, Semaphore } from "../../src/sync/index.js";
 import type { Task } from "../../src/task/task.js";
 import { interval, sleep } from "../../src/time/index.js";
@@ -66,9 +66,9 @@ afterEach(async () => {
   rt = null;
 });
 
-function runtime(): Runtime {
+function runtime(options: RuntimeOptions = {}): Runtime {
   // A real clock: a paused one would jump to the 60 s timers as soon as every task waits.
-  rt = new Runtime();
+  rt = new Runtime(options);
   return rt;
 }
 
@@ -261,17 +261,9 @@ describe("runtime.dump()", () => {
     tx.close();
   });
 
-  // For the lead: `parentOf` is the placeholder here (always undefined), so this test stubs it.
-  // Once instrumentation records parents, drop the stub: the spawns below are from inside the
-  // parent tasks, so the real `parentOf` must give the same tree.
+  // Full instrumentation records each task's parent: the task running when it was spawned.
   it("a tree: children under their parent, with parentId and children ids", async () => {
-    const r = runtime();
-    const parents = new Map<number, number>([
-      [2, 1],
-      [3, 1],
-      [4, 2],
-    ]);
-    r.parentOf = (t: Task<unknown>) => parents.get(t.id);
+    const r = runtime({ instrument: true });
     const [tx, rx] = mpsc.channel<number>(1);
     r.spawn(
       function* () {
