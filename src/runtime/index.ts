@@ -6,6 +6,7 @@
 export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 export { Handle } from "./handle.js";
 export type { TaskHooks, TaskMeta, TaskTerminateMeta } from "./hooks.js";
+export type { SiteMemory, TaskBytes, TaskMemoryReport } from "./memory.js";
 export type { RuntimeMetrics } from "./metrics.js";
 export { type RunMainOptions, run, runMain } from "./run.js";
 export { type Driver, Runtime, type RuntimeOptions, type SpawnOptions, type TaskInfo } from "./runtime.js";

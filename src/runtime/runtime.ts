@@ -42,6 +42,7 @@ import { Handle } from "./handle.js";
 import { checkHook, type TaskHooks, TaskHooksList, type TaskMeta, type TaskTerminateMeta } from "./hooks.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { anchorMaps } from "./map-anchors.js";
+import { type TaskMemoryReport, taskMemory } from "./memory.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
 import { nextPoll, seenFor, setPoll, wasSeen, watchDrain } from "./poll-watch.js";
 import { Ring } from "./ring.js";
@@ -711,6 +712,35 @@ export class Runtime implements Executor {
         state: ["idle", "scheduled", "running", "complete"][t.state]!,
       });
     }
+    return out;
+  }
+
+  /**
+   * The bytes each live task keeps alive, grouped by spawn site, most first: the "big futures" of
+   * Rust made visible (every local an async fn holds across an await lives as long as its task).
+   * Takes a heap snapshot of the process: it pauses everything for a full GC and a heap walk
+   * (~0.1 s plus ~1 s per few hundred MB of heap) and needs memory of the order of the heap while
+   * it runs. Called inside a task, the snapshot is taken once the current poll has returned. A
+   * task's bytes are its retained size with every task counted as a root of its own: objects
+   * shared with other tasks, or reachable from outside any task, count under no task. See
+   * docs/guide.md#metrics.
+   *
+   * @example
+   * const report = await rt.memory();
+   * for (const s of report.sites.slice(0, 5)) {
+   *   console.log(`${s.site ?? s.function}: ${s.tasks} tasks, ${s.bytesPerTask} B each`);
+   * }
+   */
+  memory(): Promise<TaskMemoryReport> {
+    return taskMemory(
+      () => this.liveTaskList(),
+      (root) => this.slowPolls?.spawnSiteOf(root),
+    );
+  }
+
+  private liveTaskList(): Task<unknown>[] {
+    const out: Task<unknown>[] = [];
+    for (let t = this.liveHead; t !== null; t = t.nextLive) out.push(t);
     return out;
   }
 

@@ -1,0 +1,51 @@
+/**
+ * Cost and output of `runtime.memory()` with N live tasks (default 1,000 and 10,000): wall time
+ * of the call (snapshot + parse + analysis), the process's peak RSS growth during it, and the top
+ * sites. Half the tasks hold a 10,000-element array across an await, half hold nothing.
+ *
+ *   node --import tsx bench/memory-report.ts [counts...]
+ */
+import { Runtime } from "../src/runtime/index.js";
+import { sleep } from "../src/time/index.js";
+
+function* big() {
+  const data = new Array<number>(10_000).fill(1.5);
+  yield* sleep(1_000_000);
+  return data.length;
+}
+
+function* small() {
+  yield* sleep(1_000_000);
+  return 0;
+}
+
+const counts = process.argv.slice(2).map(Number);
+for (const n of counts.length > 0 ? counts : [1_000, 10_000]) {
+  for (const instrument of [true, false]) {
+    const rt = new Runtime({ instrument, onOrphans: false });
+    for (let i = 0; i < n / 2; i++) {
+      rt.spawn(big());
+      rt.spawn(small());
+    }
+    // Until every task had its first poll: each is suspended in its sleep, holding its locals.
+    while (rt.metrics().polls < n) await new Promise((r) => setImmediate(r));
+    // Peak RSS is a high-water mark: its growth is what memory() added on top of every earlier peak.
+    const peakBefore = process.resourceUsage().maxRSS * 1024;
+    const rssBefore = process.memoryUsage().rss;
+    const start = performance.now();
+    const report = await rt.memory();
+    const ms = performance.now() - start;
+    const peak = process.resourceUsage().maxRSS * 1024;
+    console.log(
+      `${n} tasks, instrument ${instrument}: ${ms.toFixed(0)} ms (report says ${report.durationMs.toFixed(0)}), ` +
+        `heap ${(report.heapBytes / 1e6).toFixed(1)} MB, tasks ${(report.taskBytes / 1e6).toFixed(1)} MB, ` +
+        `RSS before ${(rssBefore / 1e6).toFixed(0)} MB, peak RSS +${(Math.max(0, peak - Math.max(peakBefore, rssBefore)) / 1e6).toFixed(0)} MB over it`,
+    );
+    for (const s of report.sites) {
+      console.log(
+        `  ${s.site ?? s.definedAt ?? s.function} ${s.function}: ${s.tasks} tasks, ${s.bytesPerTask} B/task, largest #${s.largestTask.id} ${s.largestTask.bytes} B`,
+      );
+    }
+    await rt.shutdown();
+  }
+}

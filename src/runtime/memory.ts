@@ -1,0 +1,269 @@
+/**
+ * `runtime.memory()`: the bytes each live task keeps alive, grouped by spawn site. Rust's "big
+ * futures" problem made visible: an async fn keeps every local that lives across an await in its
+ * state (here: the generator's register file and context), so a 1 MB buffer held across one
+ * `yield*` costs 1 MB per task, times every task spawned from that line.
+ *
+ * How:
+ * 1. Wait for a macrotask (`setImmediate`): no task is being polled then, so every task's generator
+ *    frames are suspended and reachable only through the task (a generator running on the stack
+ *    would be reachable from the stack roots, and count as shared).
+ * 2. Put the live tasks and what each runs (`Task.root`) into a marker object of a class with a
+ *    distinctive name, take a heap snapshot (heap-snapshot.ts), and find the marker's node: its
+ *    `tasks` and `roots` arrays lead to the tasks' nodes by element index, so no object identity
+ *    needs to survive the snapshot.
+ * 3. Compute each task's retained size with every task treated as a root of its own (retained.ts):
+ *    the live list, the run queue and JoinHandles held by other tasks never make one task "own"
+ *    another, and objects reachable from two tasks, or from outside any task, count under no task.
+ * 4. Group by spawn site (`instrument` records one per task function); without one, by the task
+ *    function read from the snapshot (a generator's `function` and its `[[FunctionLocation]]`, or a
+ *    root future's class).
+ *
+ * Cost: the snapshot pauses the process (a full GC and a heap walk: ~0.1 s for a small heap, ~1 s
+ * per few hundred MB) and its serialized form and parsed arrays take memory of the order of the
+ * heap itself while `memory()` runs. An on-demand diagnostic, not a metric to poll every second.
+ */
+import { findSourceMap } from "node:module";
+import type { Task } from "../task/task.js";
+import { edgeTarget, findNode, type HeapSnapshot, takeHeapSnapshot } from "./heap-snapshot.js";
+import { exclusiveRetained } from "./retained.js";
+
+/** The bytes of one live task, as `largestTask` of a {@link SiteMemory}. */
+export interface TaskBytes {
+  readonly id: number;
+  readonly name: string | undefined;
+  /** Bytes only this task keeps alive (retained size), the task object itself included. */
+  readonly bytes: number;
+}
+
+/** The live tasks of one spawn site (or, without one, of one task function) and their bytes. */
+export interface SiteMemory {
+  /**
+   * `file:line:column` of the `spawn()` call, recorded with `instrument` (on by default outside
+   * production). As with slow polls, the site is captured on the first spawn of each task function
+   * and shared by its later tasks. `undefined` without `instrument`: the group is then the function.
+   */
+  readonly site: string | undefined;
+  /** The task function's name (`anonymous` when it has none), or the root future's class name. */
+  readonly function: string;
+  /** `file:line:column` where the task function is defined, when the snapshot says. */
+  readonly definedAt: string | undefined;
+  /** Live tasks in this group. */
+  readonly tasks: number;
+  /** Their retained bytes, summed. */
+  readonly bytes: number;
+  /** `bytes / tasks`, rounded. */
+  readonly bytesPerTask: number;
+  /** The task that retains the most. */
+  readonly largestTask: TaskBytes;
+}
+
+/** What `runtime.memory()` returns. */
+export interface TaskMemoryReport {
+  /** One entry per spawn site (or task function), most bytes first. */
+  readonly sites: SiteMemory[];
+  /** Live tasks measured. */
+  readonly tasks: number;
+  /** Bytes retained by live tasks, summed over the sites. */
+  readonly taskBytes: number;
+  /** Every object in the heap snapshot (shallow sizes, ArrayBuffer contents included). */
+  readonly heapBytes: number;
+  /** Wall time of the whole measurement: snapshot (process paused), parsing and analysis. */
+  readonly durationMs: number;
+}
+
+/**
+ * The marker that leads from the snapshot to the live tasks. Its class name is what the snapshot
+ * search looks for, so it must stay distinctive and must not be minified away.
+ */
+class PolluxTaskMemoryProbe {
+  constructor(
+    readonly tasks: Task<unknown>[],
+    readonly roots: (object | null)[],
+  ) {}
+}
+const PROBE = "PolluxTaskMemoryProbe";
+
+/** One measurement at a time: two snapshots would find each other's marker. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Measure the retained bytes of `liveTasks()` (called once no task is being polled), grouped by
+ * `siteOf(task.root)`. See the module comment for how and what it costs.
+ */
+export function taskMemory(
+  liveTasks: () => Task<unknown>[],
+  siteOf: (root: object | null) => string | undefined,
+): Promise<TaskMemoryReport> {
+  const next = queue.then(() => measure(liveTasks, siteOf));
+  queue = next.catch(() => {});
+  return next;
+}
+
+async function measure(
+  liveTasks: () => Task<unknown>[],
+  siteOf: (root: object | null) => string | undefined,
+): Promise<TaskMemoryReport> {
+  // Out of any poll, and of any drain: between macrotasks every task is suspended.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const start = performance.now();
+  let probe: PolluxTaskMemoryProbe | null = makeProbe(liveTasks());
+  const tasks = probe.tasks;
+  const roots = probe.roots;
+  const pending = takeHeapSnapshot();
+  probe = null;
+  const snap = await pending;
+  const { taskNodes, rootNodes, blocked } = locateTasks(snap, tasks.length);
+  const bytes = exclusiveRetained(snap, 0, taskNodes, blocked, {
+    weakType: snap.edgeTypes.indexOf("weak"),
+    shortcutType: snap.edgeTypes.indexOf("shortcut"),
+  });
+  let heapBytes = 0;
+  for (let i = 0; i < snap.nodeCount; i++) heapBytes += snap.selfSize[i]!;
+
+  const groups = new Map<
+    string,
+    { site: string | undefined; fn: FunctionInfo; tasks: number; bytes: number; largest: TaskBytes }
+  >();
+  const functions = new Map<number, FunctionInfo>();
+  for (let k = 0; k < tasks.length; k++) {
+    const task = tasks[k]!;
+    const site = siteOf(roots[k]!);
+    const rootNode = rootNodes[k]!;
+    let fn = functions.get(rootNode);
+    if (fn === undefined) {
+      fn = describeCode(snap, rootNode, roots[k]!);
+      functions.set(rootNode, fn);
+    }
+    const key = site ?? fn.definedAt ?? fn.name;
+    const b = bytes[k]!;
+    const entry = groups.get(key);
+    const mine: TaskBytes = { id: task.id, name: task.name, bytes: b };
+    if (entry === undefined) groups.set(key, { site, fn, tasks: 1, bytes: b, largest: mine });
+    else {
+      entry.tasks++;
+      entry.bytes += b;
+      if (b > entry.largest.bytes) entry.largest = mine;
+    }
+  }
+  const sites: SiteMemory[] = [...groups.values()]
+    .map((g) => ({
+      site: g.site,
+      function: g.fn.name,
+      definedAt: g.fn.definedAt,
+      tasks: g.tasks,
+      bytes: g.bytes,
+      bytesPerTask: Math.round(g.bytes / g.tasks),
+      largestTask: g.largest,
+    }))
+    .sort((a, b) => b.bytes - a.bytes);
+  let taskBytes = 0;
+  for (const s of sites) taskBytes += s.bytes;
+  return { sites, tasks: tasks.length, taskBytes, heapBytes, durationMs: performance.now() - start };
+}
+
+/**
+ * Built in its own frame: a loop variable left in a register of the caller's frame would be a
+ * stack root pointing at one task's generator, and make it count as shared.
+ */
+function makeProbe(tasks: Task<unknown>[]): PolluxTaskMemoryProbe {
+  return new PolluxTaskMemoryProbe(
+    tasks,
+    tasks.map((t) => t.root),
+  );
+}
+
+/** The snapshot nodes of the probe's tasks and roots, by index; the probe's own nodes to ignore. */
+function locateTasks(
+  snap: HeapSnapshot,
+  count: number,
+): { taskNodes: number[]; rootNodes: number[]; blocked: number[] } {
+  const probes = findNode(snap, "object", PROBE);
+  if (probes.length !== 1) {
+    throw new Error(
+      `pollux: runtime.memory() found ${probes.length} "${PROBE}" markers in the heap snapshot instead of one; ` +
+        "was the class renamed by a minifier? Keep class names (esbuild: keepNames) for pollux.",
+    );
+  }
+  const probe = probes[0]!;
+  const tasksArray = edgeTarget(snap, probe, "tasks");
+  const rootsArray = edgeTarget(snap, probe, "roots");
+  if (tasksArray < 0 || rootsArray < 0) {
+    throw new Error(
+      "pollux: runtime.memory() could not read its marker in the heap snapshot (tasks or roots missing).",
+    );
+  }
+  const taskNodes = elementTargets(snap, tasksArray, count);
+  const rootNodes = elementTargets(snap, rootsArray, count);
+  const missing = taskNodes.indexOf(-1);
+  if (missing >= 0) {
+    throw new Error(
+      `pollux: runtime.memory() could not find live task ${missing} of ${count} in the heap snapshot.`,
+    );
+  }
+  return { taskNodes, rootNodes, blocked: [probe, tasksArray, rootsArray] };
+}
+
+/** The nodes `array[0..count-1]` points to (-1 for a hole or a primitive such as `null`). */
+function elementTargets(snap: HeapSnapshot, array: number, count: number): number[] {
+  const out = new Array<number>(count).fill(-1);
+  const element = snap.edgeTypes.indexOf("element");
+  for (let e = snap.firstEdge[array]!; e < snap.firstEdge[array + 1]!; e++) {
+    if (snap.edgeType[e] !== element) continue;
+    const index = snap.edgeName[e]!;
+    if (index < count) out[index] = snap.edgeTo[e]!;
+  }
+  return out;
+}
+
+interface FunctionInfo {
+  readonly name: string;
+  readonly definedAt: string | undefined;
+}
+
+/**
+ * Name the code a task runs: a generator's function (its name and where it is defined, which only
+ * the snapshot knows: JavaScript has no link from a generator object to its function), or a root
+ * future's class.
+ */
+function describeCode(snap: HeapSnapshot, rootNode: number, root: object | null): FunctionInfo {
+  if (root === null || rootNode < 0) return { name: "(finished)", definedAt: undefined };
+  const closure = edgeTarget(snap, rootNode, "function");
+  if (closure < 0 || snap.nodeTypes[snap.nodeType[closure]!] !== "closure") {
+    const ctor = (root as { constructor?: { name?: string } }).constructor;
+    return { name: ctor?.name || "anonymous future", definedAt: undefined };
+  }
+  const name = snap.strings[snap.nodeName[closure]!] || "anonymous";
+  const location = snap.locations.get(closure);
+  if (location === undefined) return { name, definedAt: undefined };
+  const shared = edgeTarget(snap, closure, "shared");
+  // V8 names the SharedFunctionInfo's script field `script_or_debug_info` (Node 20) or `script`.
+  let script = shared < 0 ? -1 : edgeTarget(snap, shared, "script_or_debug_info");
+  if (script < 0 && shared >= 0) script = edgeTarget(snap, shared, "script");
+  const url = script < 0 ? "" : snap.strings[snap.nodeName[script]!]!;
+  if (url === "") return { name, definedAt: `script ${location[0]}:${location[1] + 1}:${location[2] + 1}` };
+  return { name, definedAt: originalPosition(url, location[1], location[2]) };
+}
+
+/**
+ * `file:line:column` (1-based) of a position in a script, through the script's source map when
+ * Node has one (`--enable-source-maps`, tsx, ...): the snapshot knows the code V8 ran, which for
+ * TypeScript is the transpiled output.
+ */
+function originalPosition(url: string, line: number, column: number): string {
+  try {
+    const entry = findSourceMap(url)?.findEntry(line, column) as
+      | { originalSource?: string; originalLine?: number; originalColumn?: number }
+      | undefined;
+    if (entry?.originalSource !== undefined && entry.originalLine !== undefined) {
+      return `${filePath(entry.originalSource)}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
+    }
+  } catch {
+    // No usable source map: the generated position below.
+  }
+  return `${filePath(url)}:${line + 1}:${column + 1}`;
+}
+
+function filePath(url: string): string {
+  return url.startsWith("file://") ? decodeURIComponent(url.slice(7)) : url;
+}
