@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { type EdgeRules, exclusiveRetained, type OwnershipGraph } from "../../src/runtime/retained.js";
+
+const PLAIN = 0;
+const WEAK = 1;
+const SHORTCUT = 2;
+const RULES: EdgeRules = { weakType: WEAK, shortcutType: SHORTCUT };
+
+type Edge = [from: number, to: number, type?: number];
+
+function graph(nodeCount: number, edges: Edge[], sizes?: number[]): OwnershipGraph {
+  const sorted = [...edges].sort((a, b) => a[0] - b[0]);
+  const firstEdge = new Uint32Array(nodeCount + 1);
+  for (const [from] of sorted) firstEdge[from + 1]!++;
+  for (let i = 0; i < nodeCount; i++) firstEdge[i + 1]! += firstEdge[i]!;
+  return {
+    nodeCount,
+    selfSize: Float64Array.from(sizes ?? Array.from({ length: nodeCount }, (_, i) => 2 ** i)),
+    firstEdge,
+    edgeTo: Uint32Array.from(sorted.map((e) => e[1])),
+    edgeType: Uint8Array.from(sorted.map((e) => e[2] ?? PLAIN)),
+  };
+}
+
+/**
+ * The definition, computed the slow way: add an edge from the root to every owner; node v belongs
+ * to owner T when v is reachable and every path from the root to v passes through T (T dominates
+ * v), i.e. v is no longer reachable once T is removed.
+ */
+function bruteForce(g: OwnershipGraph, root: number, owners: number[], blocked: number[]): number[] {
+  const edgesOf = (v: number): number[] => {
+    const out: number[] = [];
+    for (let e = g.firstEdge[v]!; e < g.firstEdge[v + 1]!; e++) {
+      const t = g.edgeType[e];
+      if (t === WEAK || (t === SHORTCUT && v !== root)) continue;
+      out.push(g.edgeTo[e]!);
+    }
+    if (v === root) out.push(...owners);
+    return out;
+  };
+  const reach = (removed: number): Set<number> => {
+    const seen = new Set<number>();
+    const stack = removed === root ? [] : [root];
+    for (const v of stack) seen.add(v);
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      if (blocked.includes(v)) continue;
+      for (const w of edgesOf(v)) {
+        if (w === removed || seen.has(w)) continue;
+        seen.add(w);
+        stack.push(w);
+      }
+    }
+    return seen;
+  };
+  const all = reach(-1);
+  return owners.map((t) => {
+    const without = reach(t);
+    let bytes = 0;
+    for (const v of all) if (!without.has(v) && !blocked.includes(v)) bytes += g.selfSize[v]!;
+    return bytes;
+  });
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("exclusiveRetained", () => {
+  it("does not credit a task with its neighbours in the live list", () => {
+    // 0 root → 1 runtime → 2 task A ⇄ 3 task B (nextLive/prevLive); A holds 4, B holds 5.
+    const g = graph(6, [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 2],
+      [2, 4],
+      [3, 5],
+    ]);
+    expect([...exclusiveRetained(g, 0, [2, 3], [], RULES)]).toEqual([4 + 16, 8 + 32]);
+  });
+
+  it("counts what two tasks share, or what the roots reach, under no task", () => {
+    // Tasks 1 and 2 both hold 3 (and 3 holds 4); task 1 holds 5, which the root reaches too.
+    const g = graph(6, [
+      [0, 1],
+      [0, 2],
+      [1, 3],
+      [2, 3],
+      [3, 4],
+      [1, 5],
+      [0, 5],
+    ]);
+    expect([...exclusiveRetained(g, 0, [1, 2], [], RULES)]).toEqual([2, 4]);
+  });
+
+  it("ignores weak edges, and shortcut edges except from the root", () => {
+    // The root reaches 3 only weakly and 4 only by a shortcut from 3: both stay task 1's.
+    const g = graph(5, [
+      [0, 1],
+      [1, 3],
+      [0, 3, WEAK],
+      [0, 2],
+      [2, 4, SHORTCUT],
+      [1, 4],
+    ]);
+    expect([...exclusiveRetained(g, 0, [1], [], RULES)]).toEqual([2 + 8 + 16]);
+  });
+
+  it("matches the dominator definition on random graphs", () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const next = random(seed);
+      const n = 4 + Math.floor(next() * 20);
+      const edges: Edge[] = [];
+      const m = Math.floor(next() * n * 2.5);
+      for (let i = 0; i < m; i++) {
+        const r = next();
+        edges.push([
+          Math.floor(next() * n),
+          Math.floor(next() * n),
+          r < 0.1 ? WEAK : r < 0.15 ? SHORTCUT : PLAIN,
+        ]);
+      }
+      const owners = [
+        ...new Set(
+          Array.from({ length: 1 + Math.floor(next() * 4) }, () => 1 + Math.floor(next() * (n - 1))),
+        ),
+      ];
+      const candidates = Array.from({ length: n }, (_, i) => i).filter((i) => i !== 0 && !owners.includes(i));
+      const blocked =
+        next() < 0.5 || candidates.length === 0 ? [] : [candidates[Math.floor(next() * candidates.length)]!];
+      const sizes = Array.from({ length: n }, () => 1 + Math.floor(next() * 100));
+      const g = graph(n, edges, sizes);
+      expect([...exclusiveRetained(g, 0, owners, blocked, RULES)], `seed ${seed}`).toEqual(
+        bruteForce(g, 0, owners, blocked),
+      );
+    }
+  });
+});
