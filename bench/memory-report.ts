@@ -1,7 +1,8 @@
 /**
  * Cost and output of `runtime.memory()` with N live tasks (default 1,000 and 10,000): wall time
- * of the call (snapshot + parse + analysis), the process's peak RSS growth during it, and the top
- * sites. Half the tasks hold a 10,000-element array across an await, half hold nothing.
+ * of the call (snapshot + parse + analysis), the process's peak RSS growth during it, and the
+ * sites. Half the tasks hold a 10,000-element array across an await (one big object each), half
+ * hold 20 small records with a string each (41 objects each: a graph of many small nodes).
  *
  *   node --import tsx bench/memory-report.ts [counts...]
  */
@@ -14,9 +15,10 @@ function* big() {
   return data.length;
 }
 
-function* small() {
+function* records() {
+  const list = Array.from({ length: 20 }, (_, i) => ({ i, label: `record ${i}` }));
   yield* sleep(1_000_000);
-  return 0;
+  return list.length;
 }
 
 const counts = process.argv.slice(2).map(Number);
@@ -25,7 +27,7 @@ for (const n of counts.length > 0 ? counts : [1_000, 10_000]) {
     const rt = new Runtime({ instrument, onOrphans: false });
     for (let i = 0; i < n / 2; i++) {
       rt.spawn(big());
-      rt.spawn(small());
+      rt.spawn(records());
     }
     // Until every task had its first poll: each is suspended in its sleep, holding its locals.
     while (rt.metrics().polls < n) await new Promise((r) => setImmediate(r));

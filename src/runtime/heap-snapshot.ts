@@ -58,37 +58,29 @@ const NINE = 57;
 const OPEN = 91;
 const CLOSE = 93;
 
-/** Where the integers of the array being parsed go, field by field. */
-type Sink = (value: number) => void;
+/** Where the integers of the array being parsed go: a typed array filled in order, a list, or nowhere. */
+type Target = Float64Array | Uint32Array | number[] | null;
 
 /**
- * Parses the snapshot's JSON as it streams in. Integer arrays are parsed byte by byte; text
- * between them (the header, the keys) is kept until the `[` that opens the next array.
+ * Parses the snapshot's JSON as it streams in. Integer arrays are parsed byte by byte straight
+ * into flat typed arrays (`nodes`, `edges`, as in the JSON); text between them (the header, the
+ * keys) is kept until the `[` that opens the next array.
  */
-class SnapshotParser {
+export class SnapshotParser {
   private text = "";
   private header: Header | null = null;
-  /** Inside an integer array: nesting depth (trace_tree nests), the sink, the number being read. */
+  /** Inside an integer array: nesting depth (trace_tree nests), the target, the number being read. */
   private depth = 0;
-  private sink: Sink | null = null;
+  private target: Target = null;
+  private inArray = false;
+  private cursor = 0;
   private value = 0;
   private digits = false;
   private negative = false;
   private stringChunks: Buffer[] | null = null;
-
-  // Output, allocated once the header gives the counts.
-  private nodeFields = 0;
-  private nodeType!: Uint8Array;
-  private nodeName!: Uint32Array;
-  private selfSize!: Float64Array;
-  private edgeCounts!: Uint32Array;
-  private edgeFields = 0;
-  private edgeType!: Uint8Array;
-  private edgeName!: Uint32Array;
-  private edgeTo!: Uint32Array;
-  private locationValues: number[] = [];
-  private nodeCursor = 0;
-  private edgeCursor = 0;
+  private nodes: Float64Array | null = null;
+  private edges: Uint32Array | null = null;
+  private readonly locations: number[] = [];
 
   write(chunk: Buffer): void {
     let i = 0;
@@ -98,7 +90,7 @@ class SnapshotParser {
         this.stringChunks.push(i === 0 ? chunk : chunk.subarray(i));
         return;
       }
-      if (this.sink === null) {
+      if (!this.inArray) {
         // Text up to the next `[`: a key, or the header before `"nodes":[`.
         const open = chunk.indexOf(OPEN, i);
         if (open < 0) {
@@ -126,9 +118,12 @@ class SnapshotParser {
         this.text = `${text}[`;
         return;
       }
-      this.header = JSON.parse(`${text.slice(0, text.lastIndexOf(",", at))}}`) as Header;
-      this.allocate(this.header);
-      this.startArray(this.nodeSink());
+      const header = JSON.parse(`${text.slice(0, text.lastIndexOf(",", at))}}`) as Header;
+      this.header = header;
+      const { meta, node_count, edge_count } = header.snapshot;
+      this.nodes = new Float64Array(node_count * meta.node_fields.length);
+      this.edges = new Uint32Array(edge_count * meta.edge_fields.length);
+      this.startArray(this.nodes);
       return;
     }
     const key = /"([a-z_]+)"\s*:\s*$/.exec(text)?.[1];
@@ -136,13 +131,13 @@ class SnapshotParser {
       this.stringChunks = [Buffer.from("[", "latin1")];
       return;
     }
-    if (key === "edges") this.startArray(this.edgeSink());
-    else if (key === "locations") this.startArray((v) => this.locationValues.push(v));
-    else this.startArray(() => {}); // trace data: not used
+    this.startArray(key === "edges" ? this.edges : key === "locations" ? this.locations : null);
   }
 
-  private startArray(sink: Sink): void {
-    this.sink = sink;
+  private startArray(target: Target): void {
+    this.inArray = true;
+    this.target = target;
+    this.cursor = 0;
     this.depth = 1;
     this.value = 0;
     this.digits = false;
@@ -152,7 +147,9 @@ class SnapshotParser {
   /** Parse integers from `chunk[i..]` until the array closes or the chunk ends; returns the new offset. */
   private readIntegers(chunk: Buffer, i: number): number {
     const n = chunk.length;
-    const sink = this.sink!;
+    const target = this.target;
+    const limit = target === null ? 0 : Array.isArray(target) ? Number.POSITIVE_INFINITY : target.length;
+    let cursor = this.cursor;
     let value = this.value;
     let digits = this.digits;
     for (; i < n; i++) {
@@ -163,7 +160,8 @@ class SnapshotParser {
         continue;
       }
       if (digits) {
-        sink(this.negative ? -value : value);
+        if (cursor < limit) target![cursor] = this.negative ? -value : value;
+        cursor++;
         value = 0;
         digits = false;
         this.negative = false;
@@ -171,69 +169,33 @@ class SnapshotParser {
       if (c === MINUS) this.negative = true;
       else if (c === OPEN) this.depth++;
       else if (c === CLOSE && --this.depth === 0) {
-        this.sink = null;
+        this.inArray = false;
+        this.checkCount(cursor, limit);
+        this.cursor = 0;
         this.value = 0;
         this.digits = false;
         return i + 1;
       }
       // Anything else (commas, newlines) separates numbers.
     }
+    this.cursor = cursor;
     this.value = value;
     this.digits = digits;
     return i;
   }
 
-  private allocate(header: Header): void {
-    const { meta, node_count: nodes, edge_count: edges } = header.snapshot;
-    this.nodeFields = meta.node_fields.length;
-    this.edgeFields = meta.edge_fields.length;
-    this.nodeType = new Uint8Array(nodes);
-    this.nodeName = new Uint32Array(nodes);
-    this.selfSize = new Float64Array(nodes);
-    this.edgeCounts = new Uint32Array(nodes);
-    this.edgeType = new Uint8Array(edges);
-    this.edgeName = new Uint32Array(edges);
-    this.edgeTo = new Uint32Array(edges);
-  }
-
-  private nodeSink(): Sink {
-    const fields = this.header!.snapshot.meta.node_fields;
-    const TYPE = fields.indexOf("type");
-    const NAME = fields.indexOf("name");
-    const SIZE = fields.indexOf("self_size");
-    const EDGES = fields.indexOf("edge_count");
-    const width = this.nodeFields;
-    return (v) => {
-      const cursor = this.nodeCursor++;
-      const node = (cursor / width) | 0;
-      const field = cursor - node * width;
-      if (field === TYPE) this.nodeType[node] = v;
-      else if (field === NAME) this.nodeName[node] = v;
-      else if (field === SIZE) this.selfSize[node] = v;
-      else if (field === EDGES) this.edgeCounts[node] = v;
-    };
-  }
-
-  private edgeSink(): Sink {
-    const fields = this.header!.snapshot.meta.edge_fields;
-    const TYPE = fields.indexOf("type");
-    const NAME = fields.indexOf("name_or_index");
-    const TO = fields.indexOf("to_node");
-    const width = this.edgeFields;
-    const nodeWidth = this.nodeFields;
-    return (v) => {
-      const cursor = this.edgeCursor++;
-      const edge = (cursor / width) | 0;
-      const field = cursor - edge * width;
-      if (field === TYPE) this.edgeType[edge] = v;
-      else if (field === NAME) this.edgeName[edge] = v;
-      else if (field === TO) this.edgeTo[edge] = v / nodeWidth;
-    };
+  private checkCount(count: number, expected: number): void {
+    if ((this.target === this.nodes || this.target === this.edges) && count !== expected) {
+      throw new Error(
+        `pollux: the heap snapshot's ${this.target === this.nodes ? "nodes" : "edges"} array has ${count} numbers ` +
+          `where its header announced ${expected}; the snapshot cannot be read.`,
+      );
+    }
   }
 
   finish(): HeapSnapshot {
     const header = this.header;
-    if (header === null || this.stringChunks === null) {
+    if (header === null || this.stringChunks === null || this.nodes === null || this.edges === null) {
       throw new Error(
         "pollux: the heap snapshot ended early (no nodes or no strings section); it cannot be read.",
       );
@@ -241,35 +203,71 @@ class SnapshotParser {
     // The strings section runs to the end: `[ "...", ... ]}` — drop the closing brace of the document.
     const raw = Buffer.concat(this.stringChunks).toString("utf8").trimEnd();
     const strings = JSON.parse(raw.slice(0, raw.lastIndexOf("]") + 1)) as string[];
+    const meta = header.snapshot.meta;
     const nodeCount = header.snapshot.node_count;
+    const edgeCount = header.snapshot.edge_count;
+
+    const nodes = this.nodes;
+    const nf = meta.node_fields;
+    const width = nf.length;
+    const TYPE = nf.indexOf("type");
+    const NAME = nf.indexOf("name");
+    const SIZE = nf.indexOf("self_size");
+    const EDGES = nf.indexOf("edge_count");
+    const nodeType = new Uint8Array(nodeCount);
+    const nodeName = new Uint32Array(nodeCount);
+    const selfSize = new Float64Array(nodeCount);
     const firstEdge = new Uint32Array(nodeCount + 1);
     let e = 0;
-    for (let i = 0; i < nodeCount; i++) {
+    for (let i = 0, base = 0; i < nodeCount; i++, base += width) {
+      nodeType[i] = nodes[base + TYPE]!;
+      nodeName[i] = nodes[base + NAME]!;
+      selfSize[i] = nodes[base + SIZE]!;
       firstEdge[i] = e;
-      e += this.edgeCounts[i]!;
+      e += nodes[base + EDGES]!;
     }
     firstEdge[nodeCount] = e;
-    const meta = header.snapshot.meta;
-    const locFields = meta.location_fields ?? ["object_index", "script_id", "line", "column"];
-    const width = locFields.length;
-    const OBJ = locFields.indexOf("object_index");
-    const SCRIPT = locFields.indexOf("script_id");
-    const LINE = locFields.indexOf("line");
-    const COL = locFields.indexOf("column");
+    if (e !== edgeCount) {
+      throw new Error(
+        `pollux: the heap snapshot's nodes count ${e} edges, its header ${edgeCount}; it cannot be read.`,
+      );
+    }
+
+    const edges = this.edges;
+    const ef = meta.edge_fields;
+    const ew = ef.length;
+    const ETYPE = ef.indexOf("type");
+    const ENAME = ef.indexOf("name_or_index");
+    const ETO = ef.indexOf("to_node");
+    const edgeType = new Uint8Array(edgeCount);
+    const edgeName = new Uint32Array(edgeCount);
+    const edgeTo = new Uint32Array(edgeCount);
+    for (let i = 0, base = 0; i < edgeCount; i++, base += ew) {
+      edgeType[i] = edges[base + ETYPE]!;
+      edgeName[i] = edges[base + ENAME]!;
+      edgeTo[i] = edges[base + ETO]! / width;
+    }
+
+    const lf = meta.location_fields ?? ["object_index", "script_id", "line", "column"];
+    const lw = lf.length;
+    const OBJ = lf.indexOf("object_index");
+    const SCRIPT = lf.indexOf("script_id");
+    const LINE = lf.indexOf("line");
+    const COL = lf.indexOf("column");
     const locations = new Map<number, readonly [number, number, number]>();
-    const lv = this.locationValues;
-    for (let i = 0; i + width <= lv.length; i += width) {
-      locations.set(lv[i + OBJ]! / this.nodeFields, [lv[i + SCRIPT]!, lv[i + LINE]!, lv[i + COL]!]);
+    const lv = this.locations;
+    for (let i = 0; i + lw <= lv.length; i += lw) {
+      locations.set(lv[i + OBJ]! / width, [lv[i + SCRIPT]!, lv[i + LINE]!, lv[i + COL]!]);
     }
     return {
       nodeCount,
-      nodeType: this.nodeType,
-      nodeName: this.nodeName,
-      selfSize: this.selfSize,
+      nodeType,
+      nodeName,
+      selfSize,
       firstEdge,
-      edgeType: this.edgeType,
-      edgeName: this.edgeName,
-      edgeTo: this.edgeTo,
+      edgeType,
+      edgeName,
+      edgeTo,
       locations,
       nodeTypes: meta.node_types[0],
       edgeTypes: meta.edge_types[0],
