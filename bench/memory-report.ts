@@ -40,7 +40,7 @@ for (const n of counts.length > 0 ? counts : [1_000, 10_000]) {
     const peak = process.resourceUsage().maxRSS * 1024;
     console.log(
       `${n} tasks, instrument ${instrument}: ${ms.toFixed(0)} ms (report says ${report.durationMs.toFixed(0)}), ` +
-        `heap ${(report.heapBytes / 1e6).toFixed(1)} MB, tasks ${(report.taskBytes / 1e6).toFixed(1)} MB, ` +
+        `heap ${(report.heapBytes / 1e6).toFixed(1)} MB in ${report.heapObjects} objects, tasks ${(report.taskBytes / 1e6).toFixed(1)} MB, ` +
         `RSS before ${(rssBefore / 1e6).toFixed(0)} MB, peak RSS +${(Math.max(0, peak - Math.max(peakBefore, rssBefore)) / 1e6).toFixed(0)} MB over it`,
     );
     for (const s of report.sites) {
