@@ -132,16 +132,12 @@ async function measure(
     string,
     { site: string | undefined; fn: FunctionInfo; tasks: number; bytes: number; largest: TaskBytes }
   >();
-  const functions = new Map<number, FunctionInfo>();
+  const code = new CodeNames(snap);
   for (let k = 0; k < tasks.length; k++) {
     const task = tasks[k]!;
     const site = siteOf(roots[k]!);
     const rootNode = rootNodes[k]!;
-    let fn = functions.get(rootNode);
-    if (fn === undefined) {
-      fn = describeCode(snap, rootNode, roots[k]!);
-      functions.set(rootNode, fn);
-    }
+    const fn = code.of(rootNode, roots[k]!);
     // A spawn site is recorded per function, but one line may spawn two functions (`spawn(a ? f() : g())`).
     const key = `${site ?? ""}\0${fn.definedAt ?? fn.name}`;
     const b = bytes[k]!;
@@ -237,17 +233,39 @@ interface FunctionInfo {
 }
 
 /**
- * Name the code a task runs: a generator's function (its name and where it is defined, which only
+ * Names the code a task runs: a generator's function (its name and where it is defined, which only
  * the snapshot knows: JavaScript has no link from a generator object to its function), or a root
- * future's class.
+ * future's class. Cached per function: 10,000 tasks of one function are named once.
  */
-function describeCode(snap: HeapSnapshot, rootNode: number, root: object | null): FunctionInfo {
-  if (root === null || rootNode < 0) return { name: "(finished)", definedAt: undefined };
-  const closure = edgeTarget(snap, rootNode, "function");
-  if (closure < 0 || snap.nodeTypes[snap.nodeType[closure]!] !== "closure") {
-    const ctor = (root as { constructor?: { name?: string } }).constructor;
-    return { name: ctor?.name || "anonymous future", definedAt: undefined };
+class CodeNames {
+  private readonly closures = new Map<number, FunctionInfo>();
+  private readonly classes = new Map<unknown, FunctionInfo>();
+  private readonly closureType: number;
+
+  constructor(private readonly snap: HeapSnapshot) {
+    this.closureType = snap.nodeTypes.indexOf("closure");
   }
+
+  of(rootNode: number, root: object | null): FunctionInfo {
+    if (root === null || rootNode < 0) return { name: "(finished)", definedAt: undefined };
+    const snap = this.snap;
+    const closure = edgeTarget(snap, rootNode, "function");
+    if (closure >= 0 && snap.nodeType[closure] === this.closureType) {
+      let info = this.closures.get(closure);
+      if (info === undefined) this.closures.set(closure, (info = describeFunction(snap, closure)));
+      return info;
+    }
+    const ctor = (root as { constructor?: { name?: string } }).constructor;
+    let info = this.classes.get(ctor);
+    if (info === undefined) {
+      this.classes.set(ctor, (info = { name: ctor?.name || "anonymous future", definedAt: undefined }));
+    }
+    return info;
+  }
+}
+
+/** A closure's name and `file:line:column`, from the snapshot's locations and its script's name. */
+function describeFunction(snap: HeapSnapshot, closure: number): FunctionInfo {
   const name = snap.strings[snap.nodeName[closure]!] || "anonymous";
   const location = snap.locations.get(closure);
   if (location === undefined) return { name, definedAt: undefined };
