@@ -58,8 +58,11 @@ const NINE = 57;
 const OPEN = 91;
 const CLOSE = 93;
 
-/** Where the integers of the array being parsed go: a typed array filled in order, a list, or nowhere. */
-type Target = Float64Array | Uint32Array | number[] | null;
+/** Where the integers of the array being parsed go, in order: always a Float64Array, so the store in the hot loop stays monomorphic. */
+type Target = Float64Array;
+
+/** The target of arrays pollux does not read (trace data): numbers past its length are dropped. */
+const DISCARD = new Float64Array(0);
 
 /**
  * Parses the snapshot's JSON as it streams in. Integer arrays are parsed byte by byte straight
@@ -71,7 +74,7 @@ export class SnapshotParser {
   private header: Header | null = null;
   /** Inside an integer array: nesting depth (trace_tree nests), the target, the number being read. */
   private depth = 0;
-  private target: Target = null;
+  private target: Target = DISCARD;
   private inArray = false;
   private cursor = 0;
   private value = 0;
@@ -79,8 +82,10 @@ export class SnapshotParser {
   private negative = false;
   private stringChunks: Buffer[] | null = null;
   private nodes: Float64Array | null = null;
-  private edges: Uint32Array | null = null;
-  private readonly locations: number[] = [];
+  private edges: Float64Array | null = null;
+  /** Grown by doubling: its length is not in the header. */
+  private locations = new Float64Array(1024);
+  private locationCount = 0;
 
   write(chunk: Buffer): void {
     let i = 0;
@@ -122,7 +127,7 @@ export class SnapshotParser {
       this.header = header;
       const { meta, node_count, edge_count } = header.snapshot;
       this.nodes = new Float64Array(node_count * meta.node_fields.length);
-      this.edges = new Uint32Array(edge_count * meta.edge_fields.length);
+      this.edges = new Float64Array(edge_count * meta.edge_fields.length);
       this.startArray(this.nodes);
       return;
     }
@@ -131,7 +136,7 @@ export class SnapshotParser {
       this.stringChunks = [Buffer.from("[", "latin1")];
       return;
     }
-    this.startArray(key === "edges" ? this.edges : key === "locations" ? this.locations : null);
+    this.startArray(key === "edges" ? this.edges! : key === "locations" ? this.locations : DISCARD);
   }
 
   private startArray(target: Target): void {
@@ -147,8 +152,7 @@ export class SnapshotParser {
   /** Parse integers from `chunk[i..]` until the array closes or the chunk ends; returns the new offset. */
   private readIntegers(chunk: Buffer, i: number): number {
     const n = chunk.length;
-    const target = this.target;
-    const limit = target === null ? 0 : Array.isArray(target) ? Number.POSITIVE_INFINITY : target.length;
+    let target = this.target;
     let cursor = this.cursor;
     let value = this.value;
     let digits = this.digits;
@@ -160,7 +164,8 @@ export class SnapshotParser {
         continue;
       }
       if (digits) {
-        if (cursor < limit) target![cursor] = this.negative ? -value : value;
+        if (cursor >= target.length && target === this.locations) target = this.growLocations();
+        if (cursor < target.length) target[cursor] = this.negative ? -value : value;
         cursor++;
         value = 0;
         digits = false;
@@ -170,7 +175,8 @@ export class SnapshotParser {
       else if (c === OPEN) this.depth++;
       else if (c === CLOSE && --this.depth === 0) {
         this.inArray = false;
-        this.checkCount(cursor, limit);
+        if (target === this.locations) this.locationCount = cursor;
+        this.checkCount(cursor, target.length);
         this.cursor = 0;
         this.value = 0;
         this.digits = false;
@@ -182,6 +188,14 @@ export class SnapshotParser {
     this.value = value;
     this.digits = digits;
     return i;
+  }
+
+  private growLocations(): Float64Array {
+    const grown = new Float64Array(this.locations.length * 2);
+    grown.set(this.locations);
+    this.locations = grown;
+    this.target = grown;
+    return grown;
   }
 
   private checkCount(count: number, expected: number): void {
@@ -256,7 +270,7 @@ export class SnapshotParser {
     const COL = lf.indexOf("column");
     const locations = new Map<number, readonly [number, number, number]>();
     const lv = this.locations;
-    for (let i = 0; i + lw <= lv.length; i += lw) {
+    for (let i = 0; i + lw <= this.locationCount; i += lw) {
       locations.set(lv[i + OBJ]! / width, [lv[i + SCRIPT]!, lv[i + LINE]!, lv[i + COL]!]);
     }
     return {

@@ -24,8 +24,8 @@
  * follow without a macrotask in between. Time grows with the number of objects, not their bytes:
  * measured with bench/memory-report.ts (Node 20, 2 cores), ~0.5 s for 1,000 tasks in a 48 MB heap,
  * 0.8–1.5 s for 10,000 tasks in a 420 MB heap of ~250,000 objects, ~2.8 s for a heap of 670,000
- * objects (2 s of it V8's snapshot). The serialized snapshot (~85 bytes per object) and the parsed
- * arrays (~40 bytes per object, plus ~9 per edge) raise peak memory by tens to a few hundred MB. An
+ * objects (2 s of it V8's snapshot). V8's snapshot, its JSON (~85 bytes per object) and the parsed
+ * arrays raise peak memory by up to ~0.5 KB per heap object (+60 to +180 MB in those runs). An
  * on-demand diagnostic, not a metric to poll every second.
  */
 import { findSourceMap } from "node:module";
