@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { pending } from "../../src/future/index.js";
+import { findNode, takeHeapSnapshot } from "../../src/runtime/heap-snapshot.js";
+import { Runtime } from "../../src/runtime/index.js";
 import { type EdgeRules, exclusiveRetained, type OwnershipGraph } from "../../src/runtime/retained.js";
 
 const PLAIN = 0;
@@ -143,4 +146,108 @@ describe("exclusiveRetained", () => {
       );
     }
   });
+
+  it("matches a Cooper–Harvey–Kennedy dominator tree over this process's heap, tasks as roots", async () => {
+    const rt = new Runtime({ onOrphans: false });
+    function* holds(bytes: number, shared: object) {
+      const own = new ArrayBuffer(bytes);
+      yield* pending<void>();
+      return [own, shared];
+    }
+    function* parent() {
+      const child = rt.spawn(holds(2048, {}));
+      yield* child;
+    }
+    const shared = { data: new Array(1000).fill(0) };
+    for (let i = 0; i < 20; i++) rt.spawn(holds(1024 * (i + 1), shared));
+    rt.spawn(parent());
+    while (rt.metrics().polls < rt.metrics().tasksSpawned) await new Promise((r) => setImmediate(r));
+
+    const snap = await takeHeapSnapshot();
+    const owners = findNode(snap, "object", "Task");
+    expect(owners.length).toBeGreaterThanOrEqual(22);
+    const rules = {
+      weakType: snap.edgeTypes.indexOf("weak"),
+      shortcutType: snap.edgeTypes.indexOf("shortcut"),
+    };
+    const fast = exclusiveRetained(snap, 0, owners, [], rules);
+    const slow = dominatorRetained(snap, 0, owners, rules);
+    expect([...fast]).toEqual(owners.map((o) => slow[o]));
+    await rt.shutdown();
+  });
 });
+
+/**
+ * Retained sizes from a full dominator tree (Cooper, Harvey & Kennedy, "A Simple, Fast Dominance
+ * Algorithm"), over the graph plus an edge from the root to every owner: the definition that
+ * `exclusiveRetained` computes without building the tree.
+ */
+function dominatorRetained(
+  g: OwnershipGraph,
+  root: number,
+  owners: number[],
+  rules: EdgeRules,
+): Float64Array {
+  const n = g.nodeCount;
+  const successors = (v: number): number[] => {
+    const out: number[] = [];
+    for (let e = g.firstEdge[v]!; e < g.firstEdge[v + 1]!; e++) {
+      const t = g.edgeType[e];
+      if (t === rules.weakType || (t === rules.shortcutType && v !== root)) continue;
+      out.push(g.edgeTo[e]!);
+    }
+    if (v === root) out.push(...owners);
+    return out;
+  };
+  // Postorder by an iterative DFS.
+  const order = new Int32Array(n).fill(-1); // postorder number
+  const post: number[] = [];
+  const visited = new Uint8Array(n);
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  const stack: [number, number[], number][] = [[root, successors(root), 0]];
+  visited[root] = 1;
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const [v, succ] = frame;
+    if (frame[2] < succ.length) {
+      const w = succ[frame[2]++]!;
+      preds[w]!.push(v);
+      if (visited[w] === 0) {
+        visited[w] = 1;
+        stack.push([w, successors(w), 0]);
+      }
+    } else {
+      order[v] = post.length;
+      post.push(v);
+      stack.pop();
+    }
+  }
+  const idom = new Int32Array(n).fill(-1);
+  idom[root] = root;
+  const intersect = (a: number, b: number): number => {
+    while (a !== b) {
+      while (order[a]! < order[b]!) a = idom[a]!;
+      while (order[b]! < order[a]!) b = idom[b]!;
+    }
+    return a;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = post.length - 2; i >= 0; i--) {
+      const v = post[i]!;
+      let dom = -1;
+      for (const p of preds[v]!) {
+        if (idom[p] === -1) continue;
+        dom = dom === -1 ? p : intersect(p, dom);
+      }
+      if (dom !== idom[v]) {
+        idom[v] = dom;
+        changed = true;
+      }
+    }
+  }
+  const retained = new Float64Array(n);
+  for (const v of post) retained[v]! += g.selfSize[v]!;
+  for (const v of post) if (v !== root) retained[idom[v]!]! += retained[v]!;
+  return retained;
+}
