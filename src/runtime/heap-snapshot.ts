@@ -65,7 +65,7 @@ type Target = Float64Array;
 const DISCARD = new Float64Array(0);
 
 /**
- * Parses the snapshot's JSON as it streams in. Integer arrays are parsed byte by byte straight
+ * @internal Parses the snapshot's JSON as it streams in. Integer arrays are parsed byte by byte straight
  * into flat typed arrays (`nodes`, `edges`, as in the JSON); text between them (the header, the
  * keys) is kept until the `[` that opens the next array.
  */

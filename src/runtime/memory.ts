@@ -63,7 +63,15 @@ export interface SiteMemory {
   readonly largestTask: TaskBytes;
 }
 
-/** What `runtime.memory()` returns. */
+/**
+ * What `runtime.memory()` returns: live tasks' retained bytes by spawn site, and the heap's total.
+ *
+ * @example
+ * const { sites, taskBytes, heapBytes } = await rt.memory();
+ * console.log(`tasks hold ${taskBytes} of ${heapBytes} bytes`);
+ * const [top] = sites; // the spawn site whose tasks hold the most
+ * if (top !== undefined) console.log(`${top.site ?? top.definedAt}: ${top.tasks} × ${top.bytesPerTask} B`);
+ */
 export interface TaskMemoryReport {
   /** One entry per spawn site (or task function), most bytes first. */
   readonly sites: SiteMemory[];
