@@ -20,6 +20,10 @@
  * O(nodes + edges): two linear passes, where a general dominator algorithm (Lengauer–Tarjan,
  * Cooper–Harvey–Kennedy) needs a DFS numbering, predecessor lists and several passes.
  *
+ * test/runtime/retained.test.ts checks both against the definitions: a brute-force "remove the task,
+ * what becomes unreachable" on random graphs, and a Cooper–Harvey–Kennedy dominator tree over a real
+ * heap snapshot.
+ *
  * Edges that do not keep their target alive are skipped: `weak` edges, and `shortcut` edges except
  * from the root (as Chrome's DevTools does: a shortcut elsewhere duplicates a real path, at the root
  * it marks the user's global objects). Objects reachable from nowhere (garbage the snapshot's GC
