@@ -15,6 +15,8 @@
  * 3. Compute each task's retained size with every task treated as a root of its own (retained.ts):
  *    the live list, the run queue and JoinHandles held by other tasks never make one task "own"
  *    another, and objects reachable from two tasks, or from outside any task, count under no task.
+ *    Combinators' child wakers (`Child`, found by their prototype, which the marker also holds)
+ *    are registrations, not owners: the futures of a `join` waiting on a timer stay the task's.
  * 4. Group by spawn site (`instrument` records one per task function); without one, by the task
  *    function read from the snapshot (a generator's `function` and its `[[FunctionLocation]]`, or a
  *    root future's class).
@@ -29,6 +31,8 @@
  * on-demand diagnostic, not a metric to poll every second.
  */
 import { findSourceMap } from "node:module";
+import { Child } from "../future/child-waker.js";
+import { current } from "../future/current.js";
 import type { Task } from "../task/task.js";
 import { edgeTarget, findNode, type HeapSnapshot, takeHeapSnapshot } from "./heap-snapshot.js";
 import { exclusiveRetained } from "./retained.js";
@@ -92,6 +96,9 @@ export interface TaskMemoryReport {
  * search looks for, so it must stay distinctive and must not be minified away.
  */
 class PolluxTaskMemoryProbe {
+  /** Prototypes of the waker classes besides Task (see `Roles.wakers` in retained.ts). */
+  readonly wakerPrototypes: object[] = [Child.prototype];
+
   constructor(
     readonly tasks: Task<unknown>[],
     readonly roots: (object | null)[],
@@ -122,17 +129,27 @@ async function measure(
   // Out of any poll, and of any drain: between macrotasks every task is suspended.
   await new Promise<void>((resolve) => setImmediate(resolve));
   const start = performance.now();
+  // Scratch state of the last poll, dead between polls (the next poll resets it first), but it
+  // still points at the future the last polled task awaits: from the GC roots, that future and
+  // what it holds would look shared.
+  current.lastPending = null;
+  current.frames.length = 0;
   let probe: PolluxTaskMemoryProbe | null = makeProbe(liveTasks());
   const tasks = probe.tasks;
   const roots = probe.roots;
   const pending = takeHeapSnapshot();
   probe = null;
   const snap = await pending;
-  const { taskNodes, rootNodes, blocked } = locateTasks(snap, tasks.length);
-  const bytes = exclusiveRetained(snap, 0, taskNodes, blocked, {
-    weakType: snap.edgeTypes.indexOf("weak"),
-    shortcutType: snap.edgeTypes.indexOf("shortcut"),
-  });
+  const { taskNodes, rootNodes, wakers, blocked } = locateTasks(snap, tasks.length);
+  const bytes = exclusiveRetained(
+    snap,
+    0,
+    { owners: taskNodes, wakers, blocked },
+    {
+      weakType: snap.edgeTypes.indexOf("weak"),
+      shortcutType: snap.edgeTypes.indexOf("shortcut"),
+    },
+  );
   let heapBytes = 0;
   for (let i = 0; i < snap.nodeCount; i++) heapBytes += snap.selfSize[i]!;
 
@@ -196,7 +213,7 @@ function makeProbe(tasks: Task<unknown>[]): PolluxTaskMemoryProbe {
 function locateTasks(
   snap: HeapSnapshot,
   count: number,
-): { taskNodes: number[]; rootNodes: number[]; blocked: number[] } {
+): { taskNodes: number[]; rootNodes: number[]; wakers: number[]; blocked: number[] } {
   const probes = findNode(snap, "object", PROBE);
   if (probes.length !== 1) {
     throw new Error(
@@ -207,7 +224,8 @@ function locateTasks(
   const probe = probes[0]!;
   const tasksArray = edgeTarget(snap, probe, "tasks");
   const rootsArray = edgeTarget(snap, probe, "roots");
-  if (tasksArray < 0 || rootsArray < 0) {
+  const protoArray = edgeTarget(snap, probe, "wakerPrototypes");
+  if (tasksArray < 0 || rootsArray < 0 || protoArray < 0) {
     throw new Error(
       "pollux: runtime.memory() could not read its marker in the heap snapshot (tasks or roots missing).",
     );
@@ -220,7 +238,32 @@ function locateTasks(
       `pollux: runtime.memory() could not find live task ${missing} of ${count} in the heap snapshot.`,
     );
   }
-  return { taskNodes, rootNodes, blocked: [probe, tasksArray, rootsArray] };
+  const prototypes = elementTargets(snap, protoArray, 1);
+  return {
+    taskNodes,
+    rootNodes,
+    wakers: instancesOf(snap, prototypes),
+    blocked: [probe, tasksArray, rootsArray, protoArray],
+  };
+}
+
+/** The objects whose `__proto__` is one of `prototypes` (nodes). One pass over the edges. */
+function instancesOf(snap: HeapSnapshot, prototypes: number[]): number[] {
+  const proto = snap.strings.indexOf("__proto__");
+  const property = snap.edgeTypes.indexOf("property");
+  const wanted = new Set(prototypes.filter((p) => p >= 0));
+  const found: number[] = [];
+  if (proto < 0 || wanted.size === 0) return found;
+  const { firstEdge, edgeType, edgeName, edgeTo } = snap;
+  for (let v = 0; v < snap.nodeCount; v++) {
+    for (let e = firstEdge[v]!; e < firstEdge[v + 1]!; e++) {
+      if (edgeName[e] === proto && edgeType[e] === property && wanted.has(edgeTo[e]!)) {
+        found.push(v);
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 /** The nodes `array[0..count-1]` points to (-1 for a hole or a primitive such as `null`). */

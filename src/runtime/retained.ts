@@ -24,6 +24,14 @@
  * what becomes unreachable" on random graphs, and a Cooper–Harvey–Kennedy dominator tree over a real
  * heap snapshot.
  *
+ * Wakers get the same treatment on one side. A combinator (`join`, `select`, `FuturesUnordered`)
+ * gives each child future a waker node that points at the child; the node is registered wherever the
+ * child waits (the timer wheel, a socket, a channel), so every child would be reachable from the GC
+ * roots without passing through the task, and count as shared. A registration does not own what it
+ * wakes, as a Tokio timer holding a Waker does not make the task's future the timer's: the flood
+ * from the real roots stops at waker nodes, and they belong to whichever task reaches them. (In
+ * graph terms: edges from objects outside every task into a waker are dropped.)
+ *
  * Edges that do not keep their target alive are skipped: `weak` edges, and `shortcut` edges except
  * from the root (as Chrome's DevTools does: a shortcut elsewhere duplicates a real path, at the root
  * it marks the user's global objects). Objects reachable from nowhere (garbage the snapshot's GC
@@ -47,35 +55,50 @@ export interface EdgeRules {
   readonly shortcutType: number;
 }
 
+/** Who the nodes are (see the module comment). */
+export interface Roles {
+  /** The tasks: `result[k]` is the bytes of `owners[k]`. */
+  readonly owners: readonly number[];
+  /**
+   * Wakers other than the owners themselves (a combinator's child nodes): what reaches them from
+   * outside every owner is a registration (a timer, a socket, a channel waiting to wake it), which
+   * does not make what they lead to shared.
+   */
+  readonly wakers: readonly number[];
+  /** The caller's own bookkeeping (the marker that lists the owners): neither walked nor counted. */
+  readonly blocked: readonly number[];
+}
+
 const UNSEEN = -1;
 const SHARED = -2;
 
 /**
- * Bytes exclusively retained by each owner: `result[k]` for `owners[k]`, the owner node's own size
- * included. `blocked` nodes (the caller's own bookkeeping, such as the marker that lists the owners)
- * are neither traversed nor counted.
+ * Bytes exclusively retained by each owner: `result[k]` for `roles.owners[k]`, the owner node's own
+ * size included.
  */
 export function exclusiveRetained(
   graph: OwnershipGraph,
   root: number,
-  owners: readonly number[],
-  blocked: readonly number[],
+  roles: Roles,
   rules: EdgeRules,
 ): Float64Array {
+  const { owners, wakers, blocked } = roles;
   const n = graph.nodeCount;
   const { firstEdge, edgeTo, edgeType, selfSize } = graph;
   const { weakType, shortcutType } = rules;
   const label = new Int32Array(n).fill(UNSEEN);
   // An owner is entered only from the (virtual) root: an edge into it from anywhere else stops.
-  const isOwner = new Uint8Array(n);
-  for (const node of owners) isOwner[node] = 1;
+  // A waker (2) is not entered from the real roots either, only from an owner's side.
+  const role = new Uint8Array(n);
+  for (const node of wakers) role[node] = 2;
+  for (const node of owners) role[node] = 1;
   for (const node of blocked) label[node] = SHARED;
   // Each node is pushed at most twice (when first labelled, when it turns SHARED), plus the root.
   const stack = new Uint32Array(2 * n + 1);
   let top = 0;
 
-  // Pass 1: what the GC roots reach without going through an owner is shared by everyone.
-  if (isOwner[root] === 0 && label[root] === UNSEEN) {
+  // Pass 1: what the GC roots reach without going through an owner or a waker is shared by everyone.
+  if (role[root] === 0 && label[root] === UNSEEN) {
     label[root] = SHARED;
     stack[top++] = root;
   }
@@ -86,7 +109,7 @@ export function exclusiveRetained(
       const type = edgeType[e];
       if (type === weakType || (type === shortcutType && v !== root)) continue;
       const w = edgeTo[e]!;
-      if (label[w] !== UNSEEN || isOwner[w] === 1) continue;
+      if (label[w] !== UNSEEN || role[w] !== 0) continue;
       label[w] = SHARED;
       stack[top++] = w;
     }
@@ -108,7 +131,7 @@ export function exclusiveRetained(
       const type = edgeType[e];
       if (type === weakType || type === shortcutType) continue;
       const w = edgeTo[e]!;
-      if (isOwner[w] === 1) continue;
+      if (role[w] === 1) continue;
       const seen = label[w]!;
       if (seen === own || seen === SHARED) continue;
       label[w] = seen === UNSEEN ? own : SHARED;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { fromPromise, pending } from "../../src/future/index.js";
+import { asyncFn, fromPromise, join, pending } from "../../src/future/index.js";
 import { Runtime, type SiteMemory } from "../../src/runtime/index.js";
+import { sleep } from "../../src/time/index.js";
 
 const MB = 1 << 20;
 
@@ -124,6 +125,23 @@ describe("runtime.memory()", () => {
     expect(siteOf(report.sites, "holdBuffer").bytes).toBeGreaterThanOrEqual(MB);
     expect(siteOf(report.sites, "parent").bytes).toBeLessThan(MB);
     expect(report.sites[0]!.function).toBe("holdBuffer");
+  });
+
+  it("counts the futures of a join under the task, though the timer wheel holds their wakers", async () => {
+    const rt = runtime();
+    const part = asyncFn(function* part() {
+      const buffer = new ArrayBuffer(MB);
+      yield* sleep(1e9);
+      return buffer.byteLength;
+    });
+    function* joined() {
+      yield* join(part(), part());
+    }
+    rt.spawn(joined());
+    await settled(rt);
+    const site = siteOf((await rt.memory()).sites, "joined");
+    expect(site.bytes).toBeGreaterThanOrEqual(2 * MB);
+    expect(site.bytes).toBeLessThan(2 * MB + 16_384);
   });
 
   it("gives an empty list for a runtime with no live tasks", async () => {

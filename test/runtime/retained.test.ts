@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { pending } from "../../src/future/index.js";
 import { findNode, takeHeapSnapshot } from "../../src/runtime/heap-snapshot.js";
 import { Runtime } from "../../src/runtime/index.js";
-import { type EdgeRules, exclusiveRetained, type OwnershipGraph } from "../../src/runtime/retained.js";
+import {
+  type EdgeRules,
+  exclusiveRetained,
+  type OwnershipGraph,
+  type Roles,
+} from "../../src/runtime/retained.js";
 
 const PLAIN = 0;
 const WEAK = 1;
@@ -26,18 +31,35 @@ function graph(nodeCount: number, edges: Edge[], sizes?: number[]): OwnershipGra
 }
 
 /**
- * The definition, computed the slow way: add an edge from the root to every owner; node v belongs
- * to owner T when v is reachable and every path from the root to v passes through T (T dominates
- * v), i.e. v is no longer reachable once T is removed.
+ * The definition, computed the slow way: drop the edges from outside every owner (what the root
+ * reaches without passing an owner or a waker) into wakers, and add an edge from the root to every
+ * owner; node v belongs to owner T when v is reachable and every path from the root to v passes
+ * through T (T dominates v), i.e. v is no longer reachable once T is removed.
  */
-function bruteForce(g: OwnershipGraph, root: number, owners: number[], blocked: number[]): number[] {
-  const edgesOf = (v: number): number[] => {
+function bruteForce(g: OwnershipGraph, root: number, roles: Roles): number[] {
+  const { owners, wakers, blocked } = roles;
+  const plainEdges = (v: number): number[] => {
     const out: number[] = [];
     for (let e = g.firstEdge[v]!; e < g.firstEdge[v + 1]!; e++) {
       const t = g.edgeType[e];
       if (t === WEAK || (t === SHORTCUT && v !== root)) continue;
       out.push(g.edgeTo[e]!);
     }
+    return out;
+  };
+  const outside = new Set<number>([root]);
+  const todo = [root];
+  while (todo.length > 0) {
+    const v = todo.pop()!;
+    if (blocked.includes(v)) continue;
+    for (const w of plainEdges(v)) {
+      if (outside.has(w) || owners.includes(w) || wakers.includes(w)) continue;
+      outside.add(w);
+      todo.push(w);
+    }
+  }
+  const edgesOf = (v: number): number[] => {
+    const out = plainEdges(v).filter((w) => !(outside.has(v) && wakers.includes(w)));
     if (v === root) out.push(...owners);
     return out;
   };
@@ -87,7 +109,10 @@ describe("exclusiveRetained", () => {
       [2, 4],
       [3, 5],
     ]);
-    expect([...exclusiveRetained(g, 0, [2, 3], [], RULES)]).toEqual([4 + 16, 8 + 32]);
+    expect([...exclusiveRetained(g, 0, { owners: [2, 3], wakers: [], blocked: [] }, RULES)]).toEqual([
+      4 + 16,
+      8 + 32,
+    ]);
   });
 
   it("counts what two tasks share, or what the roots reach, under no task", () => {
@@ -101,7 +126,7 @@ describe("exclusiveRetained", () => {
       [1, 5],
       [0, 5],
     ]);
-    expect([...exclusiveRetained(g, 0, [1, 2], [], RULES)]).toEqual([2, 4]);
+    expect([...exclusiveRetained(g, 0, { owners: [1, 2], wakers: [], blocked: [] }, RULES)]).toEqual([2, 4]);
   });
 
   it("ignores weak edges, and shortcut edges except from the root", () => {
@@ -114,7 +139,28 @@ describe("exclusiveRetained", () => {
       [2, 4, SHORTCUT],
       [1, 4],
     ]);
-    expect([...exclusiveRetained(g, 0, [1], [], RULES)]).toEqual([2 + 8 + 16]);
+    expect([...exclusiveRetained(g, 0, { owners: [1], wakers: [], blocked: [] }, RULES)]).toEqual([
+      2 + 8 + 16,
+    ]);
+  });
+
+  it("credits a combinator's children to the task, though a timer holds their waker", () => {
+    // Task 1 → join 2 → child waker 3 → child future 4; the timer wheel 5 (from the root) holds 3.
+    // Task 6 and task 7 both hold waker 8: shared.
+    const g = graph(9, [
+      [0, 5],
+      [5, 3],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [6, 8],
+      [7, 8],
+      [0, 8],
+    ]);
+    const roles = { owners: [1, 6, 7], wakers: [3, 8], blocked: [] };
+    expect([...exclusiveRetained(g, 0, roles, RULES)]).toEqual([2 + 4 + 8 + 16, 64, 128]);
+    // Without the waker role, the root reaches the child through the timer: shared.
+    expect([...exclusiveRetained(g, 0, { ...roles, wakers: [] }, RULES)]).toEqual([2 + 4, 64, 128]);
   });
 
   it("matches the dominator definition on random graphs", () => {
@@ -137,13 +183,16 @@ describe("exclusiveRetained", () => {
         ),
       ];
       const candidates = Array.from({ length: n }, (_, i) => i).filter((i) => i !== 0 && !owners.includes(i));
-      const blocked =
-        next() < 0.5 || candidates.length === 0 ? [] : [candidates[Math.floor(next() * candidates.length)]!];
+      const pick = (): number[] =>
+        next() < 0.5 || candidates.length === 0
+          ? []
+          : candidates.splice(Math.floor(next() * candidates.length), 1);
+      const blocked = pick();
+      const wakers = [...pick(), ...pick()];
       const sizes = Array.from({ length: n }, () => 1 + Math.floor(next() * 100));
       const g = graph(n, edges, sizes);
-      expect([...exclusiveRetained(g, 0, owners, blocked, RULES)], `seed ${seed}`).toEqual(
-        bruteForce(g, 0, owners, blocked),
-      );
+      const roles = { owners, wakers, blocked };
+      expect([...exclusiveRetained(g, 0, roles, RULES)], `seed ${seed}`).toEqual(bruteForce(g, 0, roles));
     }
   });
 
@@ -170,7 +219,7 @@ describe("exclusiveRetained", () => {
       weakType: snap.edgeTypes.indexOf("weak"),
       shortcutType: snap.edgeTypes.indexOf("shortcut"),
     };
-    const fast = exclusiveRetained(snap, 0, owners, [], rules);
+    const fast = exclusiveRetained(snap, 0, { owners, wakers: [], blocked: [] }, rules);
     const slow = dominatorRetained(snap, 0, owners, rules);
     expect([...fast]).toEqual(owners.map((o) => slow[o]));
     await rt.shutdown();
