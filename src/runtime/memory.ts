@@ -23,11 +23,11 @@
  *
  * Cost: the whole measurement blocks the process. V8 takes the snapshot synchronously (a full GC
  * and a walk of every object), Node serializes it in one go, and the parse and the ownership pass
- * follow without a macrotask in between. Time grows with the number of objects, not their bytes:
- * measured with bench/memory-report.ts (Node 20, 2 cores), ~0.5 s for 1,000 tasks in a 48 MB heap,
- * 0.8–1.5 s for 10,000 tasks in a 420 MB heap of ~250,000 objects, ~2.8 s for a heap of 670,000
- * objects (2 s of it V8's snapshot). V8's snapshot, its JSON (~85 bytes per object) and the parsed
- * arrays raise peak memory by up to ~0.5 KB per heap object (+60 to +180 MB in those runs). An
+ * follow without a macrotask in between. Time and memory grow with the number of objects, not
+ * their bytes: measured with bench/memory-report.ts (Node 20, 2 cores, a fresh process each),
+ * ~0.5 s and +55 MB of peak RSS for 1,000 tasks in a 48 MB heap (~100,000 objects), ~1.4 s and
+ * +160 MB for 10,000 tasks in a 420 MB heap (~340,000 objects), ~4 s and +410 MB for 100,000 idle
+ * tasks (375,000 objects). Most of it is V8's own snapshot (2 s of 2.8 s for 670,000 objects). An
  * on-demand diagnostic, not a metric to poll every second.
  */
 import { findSourceMap } from "node:module";
