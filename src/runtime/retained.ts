@@ -20,7 +20,7 @@
  * O(nodes + edges): two linear passes, where a general dominator algorithm (Lengauer–Tarjan,
  * Cooper–Harvey–Kennedy) needs a DFS numbering, predecessor lists and several passes.
  *
- * test/runtime/retained.test.ts checks both against the definitions: a brute-force "remove the task,
+ * test/runtime/retained.test.ts checks the result against the definition: a brute-force "remove the task,
  * what becomes unreachable" on random graphs, and a Cooper–Harvey–Kennedy dominator tree over a real
  * heap snapshot.
  *
