@@ -85,6 +85,19 @@ describe("runtime.memory()", () => {
     expect(report.heapBytes).toBeGreaterThan(report.taskBytes);
   });
 
+  it("keeps two task functions spawned from one line apart", async () => {
+    const rt = runtime();
+    let line = 0;
+    for (const body of [holdBuffer, idle, idle]) [line] = [lineHere(), rt.spawn(body())];
+    await settled(rt);
+    const { sites } = await rt.memory();
+    expect(sites.map((s) => [s.function, s.tasks])).toEqual([
+      ["holdBuffer", 1],
+      ["idle", 2],
+    ]);
+    for (const s of sites) expect(s.site).toMatch(new RegExp(`memory\\.test\\.ts:${line}:\\d+$`));
+  });
+
   it("counts a 100,000-element array kept across an await", async () => {
     const rt = runtime();
     function* holdArray() {
