@@ -88,7 +88,7 @@ describe("runtime.memory()", () => {
   it("keeps two task functions spawned from one line apart", async () => {
     const rt = runtime();
     let line = 0;
-    for (const body of [holdBuffer, idle, idle]) [line] = [lineHere(), rt.spawn(body())];
+    for (const body of [holdBuffer, idle, idle]) [line] = [lineHere(), rt.spawn<unknown>(body())];
     await settled(rt);
     const { sites } = await rt.memory();
     expect(sites.map((s) => [s.function, s.tasks])).toEqual([
