@@ -8,6 +8,7 @@ export type { AwaitedFuture, DumpedTask, DumpedTaskState, TaskDump } from "./dum
 export { Handle } from "./handle.js";
 export { type HistogramSnapshot, quantileUs } from "./histogram.js";
 export type { TaskHooks, TaskMeta, TaskTerminateMeta } from "./hooks.js";
+export type { SiteMemory, TaskBytes, TaskMemoryReport } from "./memory.js";
 export type { RuntimeMetrics } from "./metrics.js";
 export type { MetricsIntervals } from "./metrics-intervals.js";
 export { type RunMainOptions, run, runMain } from "./run.js";

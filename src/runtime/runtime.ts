@@ -46,6 +46,7 @@ import { checkHook, type TaskHooks, TaskHooksList, type TaskMeta, type TaskTermi
 import { computeLints } from "./lints.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { anchorMaps } from "./map-anchors.js";
+import { type TaskMemoryReport, taskMemory } from "./memory.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
 import { MetricsIntervals } from "./metrics-intervals.js";
 import { nextPoll, seenFor, setPoll, wasSeen, watchDrain } from "./poll-watch.js";
@@ -779,7 +780,7 @@ export class Runtime implements Executor {
    * const slowest = rt.taskMetrics().sort((a, b) => b.maxPollDurationMs - a.maxPollDurationMs)[0];
    */
   taskMetrics(): TaskMetrics[] {
-    return this.requireTracker("taskMetrics()").table(this.liveTracked(), performance.now());
+    return this.requireTracker("taskMetrics()").table(this.liveTasks(), performance.now());
   }
 
   /**
@@ -795,7 +796,7 @@ export class Runtime implements Executor {
     const tracker = this.requireTracker("lints()");
     const found = computeLints(
       tracker,
-      tracker.records(this.liveTracked()),
+      tracker.records(this.liveTasks()),
       this.slowPollMs,
       performance.now(),
     );
@@ -829,8 +830,8 @@ export class Runtime implements Executor {
     return this.tracker?.parentOf(task);
   }
 
-  /** Live tasks of a fully instrumented runtime, oldest first. */
-  private liveTracked(): Task<unknown>[] {
+  /** Live tasks, oldest first. */
+  private liveTasks(): Task<unknown>[] {
     const out: Task<unknown>[] = [];
     for (let t = this.liveHead; t !== null; t = t.nextLive) out.push(t);
     return out.reverse();
@@ -876,9 +877,7 @@ export class Runtime implements Executor {
    * //       at /app/consumer.ts:8:20
    */
   dump(): TaskDump {
-    const tasks: Task<unknown>[] = [];
-    for (let t = this.liveHead; t !== null; t = t.nextLive) tasks.push(t);
-    tasks.reverse();
+    const tasks = this.liveTasks();
     return withLabelScope(this.labelScope(), () =>
       dumpTasks(tasks, {
         parentOf: (t) => this.parentOf(t),
@@ -895,6 +894,30 @@ export class Runtime implements Executor {
   /** What `task` awaits, for reports, numbering channels and locks in this runtime's scope. */
   private describeAwaiting(task: Task<unknown>): string {
     return withLabelScope(this.labelScope(), () => describeFuture(task.awaiting));
+  }
+
+  /**
+   * The bytes each live task keeps alive, grouped by spawn site, most first: the "big futures" of
+   * Rust made visible (every local an async fn holds across an await lives as long as its task).
+   * Takes a heap snapshot of the process: it pauses everything for a full GC and a heap walk
+   * (measured: ~0.5 s for 1,000 tasks in a 48 MB heap, ~1.4 s for 10,000 tasks in 420 MB) and
+   * raises peak memory by ~0.5–1 KB per heap object while it runs. Called inside a task, the
+   * snapshot is taken once the current poll has returned. A task's bytes are its retained size
+   * with every task counted as a root of its own: objects shared with other tasks, or reachable
+   * from outside any task, count under no task. See
+   * docs/guide.md, "Memory per spawn site".
+   *
+   * @example
+   * const report = await rt.memory();
+   * for (const s of report.sites.slice(0, 5)) {
+   *   console.log(`${s.site ?? s.function}: ${s.tasks} tasks, ${s.bytesPerTask} B each`);
+   * }
+   */
+  memory(): Promise<TaskMemoryReport> {
+    return taskMemory(
+      () => this.liveTasks(),
+      (root) => this.slowPolls?.spawnSiteOf(root),
+    );
   }
 
   // --- internal: scheduling ---
