@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { COLUMNS, RowTable } from "../../src/console/rows.js";
+import type { TaskSample } from "../../src/console/source.js";
+
+const col = (name: (typeof COLUMNS)[number]) => COLUMNS.indexOf(name);
+const task = (id: number, awaits: string, extra: Partial<TaskSample> = {}): TaskSample => ({
+  id,
+  name: `t${id}`,
+  state: "idle",
+  awaits,
+  ...extra,
+});
+
+describe("RowTable", () => {
+  it("returns new and changed rows, and the ids that went away", () => {
+    const t = new RowTable();
+    expect(t.update([task(1, "a"), task(2, "b")]).changed).toHaveLength(2);
+    const { changed, gone } = t.update([task(1, "a"), task(3, "c", { totalPollCount: 4 })]);
+    expect(changed.map((r) => r[col("id")])).toEqual([3]);
+    expect(changed[0]![col("polls")]).toBe(4);
+    expect(gone).toEqual([2]);
+    expect(
+      t.update([task(1, "a", { totalPollCount: 1 }), task(3, "c", { totalPollCount: 4 })]).changed,
+    ).toHaveLength(1);
+  });
+
+  it("sends a countdown as its deadline, so a sleeping task's row does not change every update", () => {
+    const t = new RowTable();
+    const [first] = t.update([task(1, "sleep (due in 900 ms)")], 10_000).changed;
+    expect(first![col("awaits")]).toBe("sleep (due in {due} ms)");
+    expect(first![col("dueAt")]).toBe(10_900);
+    // 500 ms later the same sleep is due in 401 ms (rounded up): the same deadline.
+    expect(t.update([task(1, "sleep (due in 401 ms)")], 10_500).changed).toEqual([]);
+    // A new sleep: a new deadline.
+    const [again] = t.update([task(1, "sleep (due in 900 ms)")], 11_000).changed;
+    expect(again![col("dueAt")]).toBe(11_900);
+  });
+
+  it("interns spawn sites, announcing each new one once", () => {
+    const t = new RowTable();
+    t.update([task(1, "", { spawnSite: "/app/a.ts:1:1" }), task(2, "", { spawnSite: "/app/a.ts:1:1" })]);
+    expect(t.newSites).toEqual([[1, "/app/a.ts:1:1"]]);
+    t.update([task(3, "", { spawnSite: "/app/a.ts:1:1" })]);
+    expect(t.newSites).toEqual([]);
+    expect(t.sites).toEqual(["", "/app/a.ts:1:1"]);
+  });
+});
