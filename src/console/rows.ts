@@ -8,10 +8,11 @@
  * previous one and the ids of the tasks that went away; a client that missed an update (new, or too
  * slow to read) gets the whole table instead. Diffing is one pass over the rows, field by field.
  *
- * A timer's description counts down ("sleep (due in 840 ms)"), which would make every sleeping
- * task's row change at every update. So the countdown travels as its deadline instead (the
- * `dueAt` column, epoch milliseconds, kept while it moves by at most a few milliseconds, which is
- * the rounding of "due in") with `{due}` in its place in the text, and the page counts down.
+ * A timer's description counts down ("sleep (due in 840 ms)"), which would change every sleeping
+ * task's row at every update; the table shows it without the countdown ("sleep"), and the task's
+ * details (sent whole, for the one task a page selects) show it with. A deadline cannot stand in
+ * for it: the runtime's timer clock advances only when its wheel turns, so "due in" is not a
+ * steady function of the wall clock.
  */
 import type { TaskSample } from "./source.js";
 
@@ -32,14 +33,10 @@ export const COLUMNS = [
   "slowPolls",
   "maxPollMs",
   "lostWakerPolls",
-  "dueAt",
 ] as const;
 
-const AWAITS = COLUMNS.indexOf("awaits");
-const DUE_AT = COLUMNS.indexOf("dueAt");
-const DUE = /due in (\d+) ms/;
-/** A deadline that moved by this much or less is the same deadline, re-rounded. */
-const SAME_DEADLINE_MS = 3;
+/** The countdown in a timer's description: " (due in 840 ms)". */
+const COUNTDOWN = / ?\(due in \d+ ms\)/;
 
 export type Row = (string | number | null)[];
 
@@ -62,11 +59,8 @@ export class RowTable {
   /** Sites added by the latest `update`, as `[index, site]`. */
   newSites: [number, string][] = [];
 
-  /**
-   * Take a snapshot; return the rows that changed (or are new) and the ids that went away.
-   * `now` is the wall clock (`Date.now()`) the deadlines of countdowns are reckoned from.
-   */
-  update(tasks: readonly TaskSample[], now = Date.now()): { changed: Row[]; gone: number[] } {
+  /** Take a snapshot; return the rows that changed (or are new) and the ids that went away. */
+  update(tasks: readonly TaskSample[]): { changed: Row[]; gone: number[] } {
     this.newSites = [];
     const prev = this.rows;
     const next = new Map<number, Row>();
@@ -83,25 +77,13 @@ export class RowTable {
         count(t.wakes),
         count(t.selfWakes),
         this.site(t.spawnSite),
-        t.awaits,
+        t.awaits.includes("(due in ") ? t.awaits.replace(COUNTDOWN, "") : t.awaits,
         t.parentId ?? null,
         count(t.totalSlowPollCount),
         ms(t.maxPollDurationMs),
         count(t.lostWakerPolls),
-        null,
       ];
       const old = prev.get(t.id);
-      const due = DUE.exec(t.awaits);
-      if (due !== null) {
-        row[AWAITS] = t.awaits.replace(DUE, "due in {due} ms");
-        const at = now + Number(due[1]);
-        const before = old?.[DUE_AT];
-        const same =
-          typeof before === "number" &&
-          old![AWAITS] === row[AWAITS] &&
-          Math.abs(before - at) <= SAME_DEADLINE_MS;
-        row[DUE_AT] = same ? before : at;
-      }
       next.set(t.id, row);
       if (old === undefined || !sameRow(old, row)) changed.push(row);
     }

@@ -115,7 +115,17 @@ class Console implements ConsoleServer {
   ) {
     this.source = sourceOf(runtime);
     this.historyLength = Math.ceil(HISTORY_MS / intervalMs);
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+    // Large updates (the whole table for a new page, or many changed rows) are compressed: rows of
+    // one shape compress about tenfold, and ws runs zlib on libuv's thread pool, off this thread.
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: 4096,
+      perMessageDeflate: {
+        threshold: 16 * 1024,
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+      },
+    });
     this.http = createServer((req, res) => this.serve(req, res));
     this.http.on("connection", (socket) => socket.unref());
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
