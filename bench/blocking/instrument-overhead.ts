@@ -1,9 +1,11 @@
 /**
- * instrument-overhead: what blocking detection (`instrument`, on by default outside production)
- * costs on the two hottest workloads, ping-pong (200,000 task switches) and spawn-join (100,000
- * spawns: the spawn site look-up). Target: ≤ 10%.
+ * instrument-overhead: what instrumentation costs on the hottest workloads, ping-pong (200,000
+ * task switches), spawn-join (100,000 spawns: the spawn site look-up, a record per task) and
+ * tcp-echo (IO). Two levels against none:
+ * - `polls`, blocking detection (on by default outside production): target ≤ 10%;
+ * - `true`, full instrumentation (per-task metrics, histograms, lints; the console): target ≤ 25%.
  *
- * Each mode runs in its own process (`NODE_ENV=production`: off; `development`: on), processes
+ * Each mode runs in its own process (`POLLUX_INSTRUMENT=false|polls|true`), processes
  * alternating, and the figure is the median over processes of each process's median. One process
  * switching modes would measure V8, not pollux: the drain's optimized code is specialized for one
  * mode, and switching deoptimizes it every round.
@@ -14,17 +16,18 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pingPong from "../workloads/ping-pong.js";
 import spawnJoin from "../workloads/spawn-join.js";
+import tcpEcho from "../workloads/tcp-echo.js";
 import { median, print } from "./median.js";
 
 const PROCESSES = Number(process.env.PROCESSES ?? 5);
 const SAMPLES = Number(process.env.SAMPLES ?? 9);
 const WARMUP = 3;
-const workloads = { "ping-pong": pingPong, "spawn-join": spawnJoin };
+const workloads = { "ping-pong": pingPong, "spawn-join": spawnJoin, "tcp-echo": tcpEcho };
 type Name = keyof typeof workloads;
 
 const child = process.env.INSTRUMENT_OVERHEAD_CHILD as Name | undefined;
 if (child !== undefined) {
-  // One process, one mode (from NODE_ENV): print this process's median in ms.
+  // One process, one mode (from POLLUX_INSTRUMENT): print this process's median in ms.
   const pollux = workloads[child].contenders.pollux!;
   const times: number[] = [];
   for (let i = 0; i < WARMUP + SAMPLES; i++) {
@@ -35,13 +38,15 @@ if (child !== undefined) {
   console.log(median(times));
 } else {
   const self = fileURLToPath(import.meta.url);
-  const modes = { "detection off": "production", "detection on": "development" };
+  const modes = { off: "false", "polls (detection)": "polls", "true (full)": "true" };
+  const only = process.argv[2];
   for (const name of Object.keys(workloads) as Name[]) {
-    const got: Record<string, number[]> = { "detection off": [], "detection on": [] };
+    if (only !== undefined && only !== name) continue;
+    const got: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
     for (let p = 0; p < PROCESSES; p++) {
       for (const [mode, env] of Object.entries(modes)) {
         const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", self], {
-          env: { ...process.env, NODE_ENV: env, INSTRUMENT_OVERHEAD_CHILD: name },
+          env: { ...process.env, POLLUX_INSTRUMENT: env, INSTRUMENT_OVERHEAD_CHILD: name },
           encoding: "utf8",
           stdio: ["ignore", "pipe", "ignore"], // a detection-on child reports its own slow polls
         });

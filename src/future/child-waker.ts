@@ -92,6 +92,7 @@ export class Child implements Waker, Context {
 
   /** Context: the node is its own waker (a getter, so it costs no field). */
   get waker(): Waker {
+    current.wakerRead = true;
     return this;
   }
 

@@ -49,6 +49,12 @@ export interface Current {
   frames: Generator<unknown, unknown, unknown>[];
   /** Outermost future that returned PENDING during this poll: what the task is waiting on. */
   lastPending: object | null;
+  /**
+   * Set when a poll reads a waker (`cx.waker` of a task or of a combinator's child). Full
+   * instrumentation reads it after a poll that returned PENDING: a poll that never looked at its
+   * waker and did not wake itself left nothing that can wake the task (a lost waker).
+   */
+  wakerRead: boolean;
   /** Set when an iterator's `return()` suspended: the driver must resume with `return()` again. */
   returnPending: boolean;
 }
@@ -65,6 +71,7 @@ export const current: Current = {
   budget: UNCONSTRAINED_BUDGET,
   frames: [],
   lastPending: null,
+  wakerRead: false,
   returnPending: false,
 };
 

@@ -1,9 +1,12 @@
+import { current } from "./current.js";
 import { FutureBase } from "./future.js";
 import { PENDING, type Poll } from "./poll.js";
 
 /** A future that never completes and never registers a waker. */
 export class Pending<T> extends FutureBase<T> {
   poll(): Poll<T> {
+    // Parking until an abort is deliberate: tell full instrumentation this is no lost waker.
+    current.wakerRead = true;
     return PENDING;
   }
   override describe(): string {

@@ -5,10 +5,13 @@
  */
 export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 export { Handle } from "./handle.js";
+export { type HistogramSnapshot, quantileUs } from "./histogram.js";
 export type { TaskHooks, TaskMeta, TaskTerminateMeta } from "./hooks.js";
 export type { RuntimeMetrics } from "./metrics.js";
+export type { MetricsIntervals } from "./metrics-intervals.js";
 export { type RunMainOptions, run, runMain } from "./run.js";
 export { type Driver, Runtime, type RuntimeOptions, type SpawnOptions, type TaskInfo } from "./runtime.js";
 export type { ShutdownOptions, ShutdownReport, UnfinishedTask } from "./shutdown.js";
 export type { SlowPollInfo } from "./slow-poll.js";
+export type { Lint, LintKind, MetricsWindow, TaskMetrics, TaskState } from "./task-metrics-types.js";
 export { toPromise } from "./to-promise.js";

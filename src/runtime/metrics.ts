@@ -1,4 +1,5 @@
 import type { BlockingPoolMetrics } from "../task/blocking/metrics.js";
+import type { HistogramSnapshot } from "./histogram.js";
 
 /** Always-on counters. Plain integer fields bumped on the hot path: no allocation, no branches. */
 export class Counters {
@@ -66,4 +67,8 @@ export interface RuntimeMetrics extends BlockingPoolMetrics {
    * only polls of ~1 ms or more, as a lower bound; shorter ones leave this at 0.
    */
   readonly longestPollMs: number;
+  /** With `instrument: true`: every task poll's duration. */
+  readonly pollDurations: HistogramSnapshot | undefined;
+  /** With `instrument: true`: wake (or spawn) → poll delays, time spent runnable but not running. */
+  readonly scheduledDelays: HistogramSnapshot | undefined;
 }

@@ -35,14 +35,17 @@ import { type IntoFuture, intoFuture, isGenerator } from "../future/into-future.
 import { type Context, PENDING, type Waker } from "../future/poll.js";
 import { blockingPoolMetrics } from "../task/blocking/pool.js";
 import type { Executor, SpawnOptions } from "../task/executor.js";
+import { enableGrowthWatch } from "../task/growth-watch.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, OK, Task } from "../task/task.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 import { Handle } from "./handle.js";
 import { checkHook, type TaskHooks, TaskHooksList, type TaskMeta, type TaskTerminateMeta } from "./hooks.js";
+import { computeLints } from "./lints.js";
 import { foreignWakeSources, summarizeKinds } from "./liveness.js";
 import { anchorMaps } from "./map-anchors.js";
 import { Counters, type RuntimeMetrics } from "./metrics.js";
+import { MetricsIntervals } from "./metrics-intervals.js";
 import { nextPoll, seenFor, setPoll, wasSeen, watchDrain } from "./poll-watch.js";
 import { Ring } from "./ring.js";
 import {
@@ -55,6 +58,8 @@ import {
   timedOutReport,
 } from "./shutdown.js";
 import { defaultSlowPoll, type SlowPollInfo, SlowPolls } from "./slow-poll.js";
+import type { Lint, TaskMetrics } from "./task-metrics-types.js";
+import { TaskTracker } from "./task-tracker.js";
 
 /** See `otherRuntimesProgress`. */
 const WAITING_PROGRESS = 1;
@@ -101,8 +106,20 @@ export interface RuntimeOptions {
    * measures polls at ~1 ms resolution for two memory stores and a load per poll (with
    * `slowPollMs` below 5, or without worker threads: one clock read per poll). Default: on,
    * unless `NODE_ENV` is `"production"`. See docs/guide-blocking.md for measured costs.
+   *
+   * - `"polls"` (the default outside production): blocking detection only, as above.
+   * - `true`: full instrumentation, for the console and for profiling: blocking detection plus a
+   *   record per task (`taskMetrics()`: polls, busy time, scheduled delay, idle time, wakes,
+   *   self-wakes, parent, spawn site, a poll-duration histogram), runtime-wide poll-duration and
+   *   scheduled-delay histograms in `metrics()`, `intervals(ms)` and `lints()`. One clock read per
+   *   poll and a map look-up per poll and per wake: ping-pong and spawn-join run ~10–25% slower
+   *   (`bench/instrument-overhead.ts`).
+   * - `false`: the always-on counters only.
+   *
+   * The environment variable `POLLUX_INSTRUMENT` (`true`, `polls` or `false`) sets the default
+   * without code changes.
    */
-  instrument?: boolean;
+  instrument?: boolean | "polls";
   /** With `instrument`: a poll longer than this many milliseconds counts as slow. Default 10. */
   slowPollMs?: number;
   /**
@@ -302,6 +319,16 @@ function defaultTaskError(error: unknown, task: TaskInfo): void {
   );
 }
 
+/** `instrument`'s default: `POLLUX_INSTRUMENT` if set, else blocking detection outside production. */
+function defaultInstrument(): boolean | "polls" {
+  const env = process.env.POLLUX_INSTRUMENT;
+  if (env === undefined || env === "") return process.env.NODE_ENV === "production" ? false : "polls";
+  if (env === "true" || env === "1") return true;
+  if (env === "polls") return "polls";
+  if (env === "false" || env === "0") return false;
+  throw new TypeError(`POLLUX_INSTRUMENT must be true, polls or false; got ${JSON.stringify(env)}.`);
+}
+
 /**
  * A pollux executor. Most programs use `run(main)`, which makes one, runs `main` and shuts it down;
  * make a `Runtime` directly to spawn from plain JavaScript, read metrics, or run several mains.
@@ -317,9 +344,11 @@ export class Runtime implements Executor {
   readonly eventInterval: number;
   readonly yieldAfterMs: number;
   readonly clock: "real" | "paused";
-  readonly instrument: boolean;
+  readonly instrument: boolean | "polls";
   private readonly slowPollMs: number;
   private readonly slowPolls: SlowPolls | null;
+  /** Full instrumentation (`instrument: true`): the per-task records. */
+  private readonly tracker: TaskTracker | null = null;
   readonly maxBlockingThreads: number;
   readonly threadKeepAliveMs: number;
   private readonly onTaskError: (error: unknown, task: TaskInfo) => void;
@@ -406,7 +435,18 @@ export class Runtime implements Executor {
       throw new RangeError(`Runtime option clock must be "real" or "paused"; got ${JSON.stringify(clock)}.`);
     }
     this.clock = clock;
-    this.instrument = options.instrument ?? process.env.NODE_ENV !== "production";
+    const instrument = options.instrument ?? defaultInstrument();
+    if (typeof instrument !== "boolean" && instrument !== "polls") {
+      throw new TypeError(
+        `Runtime option instrument must be true (full instrumentation), "polls" (blocking detection only) or ` +
+          `false; got ${JSON.stringify(instrument)}.`,
+      );
+    }
+    this.instrument = instrument;
+    if (instrument === true) {
+      this.tracker = new TaskTracker(slowPollMs);
+      enableGrowthWatch(1);
+    }
     if (options.onSlowPoll !== undefined && typeof options.onSlowPoll !== "function") {
       throw new TypeError("Runtime option onSlowPoll must be a function (info) => void.");
     }
@@ -464,7 +504,7 @@ export class Runtime implements Executor {
     if (!anchoring) {
       anchoring = true;
       // Instrumented with a precise clock: its counters take their warm (floating-point) form.
-      anchorMaps(new Runtime({ instrument: true, slowPollMs: 1, onSlowPoll: () => {}, onOrphans: false }));
+      anchorMaps(new Runtime({ instrument: "polls", slowPollMs: 1, onSlowPoll: () => {}, onOrphans: false }));
     }
   }
 
@@ -525,7 +565,8 @@ export class Runtime implements Executor {
     const fut = gen === null ? intoFuture(future) : null;
     if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
-    if (this.slowPolls !== null) this.slowPolls.recordSite(gen, fut);
+    const site = this.slowPolls !== null ? this.slowPolls.recordSite(gen, fut) : null;
+    if (this.tracker !== null) this.tracker.spawned(task as Task<unknown>, this.running, site);
     this.counters.tasksSpawned++;
     if (this.alive++ === 0) activeRuntimes.add(this.selfRef);
     const head = this.liveHead;
@@ -696,8 +737,76 @@ export class Runtime implements Executor {
       busyMs: c.busyMs,
       slowPolls: c.slowPolls,
       longestPollMs: c.longestPollMs,
+      pollDurations: this.tracker?.pollDurations.snapshot(),
+      scheduledDelays: this.tracker?.scheduledDelays.snapshot(),
       ...blockingPoolMetrics(this.maxBlockingThreads, this.threadKeepAliveMs),
     };
+  }
+
+  /**
+   * The per-task table of full instrumentation (`instrument: true`): every live task, then up to
+   * the 1,000 most recently finished ones (state `"done"`), with the fields of tokio-metrics'
+   * `TaskMetrics` for each. Cost: one object per task per call; meant for a console refreshing
+   * about once a second, not for a hot loop.
+   *
+   * @example
+   * const rt = new Runtime({ instrument: true });
+   * await rt.run(main);
+   * const slowest = rt.taskMetrics().sort((a, b) => b.maxPollDurationMs - a.maxPollDurationMs)[0];
+   */
+  taskMetrics(): TaskMetrics[] {
+    return this.requireTracker("taskMetrics()").table(performance.now());
+  }
+
+  /**
+   * The classic mistakes full instrumentation (`instrument: true`) sees, each named with its fix:
+   * slow polls, a poll that never yielded (≥ 1 s), self-wake loops, lost wakers, a spawn per tiny
+   * job, and channels / JoinSets / FuturesUnordered that keep growing (sampled at each call, at
+   * most once a second: call it periodically, as the console does). Errors come first.
+   *
+   * @example
+   * for (const lint of rt.lints()) console.warn(`[${lint.kind}] ${lint.message}`);
+   */
+  lints(): Lint[] {
+    const found = computeLints(this.requireTracker("lints()"), this.slowPollMs, performance.now());
+    return found.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
+  }
+
+  /**
+   * A stream of metrics windows: every `ms` milliseconds (wall clock), what changed during the
+   * window (polls, wakes, spawns, busy time, histograms of poll durations and scheduled delays).
+   * Await it inside a task (`yield* windows.next()`); histograms need `instrument: true`. The
+   * stream is a pending wake source while awaited, like a timer; cancel or drop it to stop.
+   *
+   * @example
+   * const windows = rt.intervals(1000);
+   * for (;;) {
+   *   const w = yield* windows.next();
+   *   console.log(`${w.polls} polls, busy ${((w.busyMs / w.durationMs) * 100).toFixed(0)}%`);
+   * }
+   */
+  intervals(ms: number): MetricsIntervals {
+    if (typeof ms !== "number" || !(ms > 0) || !Number.isFinite(ms)) {
+      throw new RangeError(
+        `runtime.intervals(ms) needs a window length in milliseconds > 0; got ${String(ms)}.`,
+      );
+    }
+    return new MetricsIntervals(this, ms);
+  }
+
+  /** @internal the id of the task that spawned `task` (full instrumentation only). */
+  parentOf(task: Task<unknown>): number | undefined {
+    return this.tracker?.parentOf(task);
+  }
+
+  private requireTracker(what: string): TaskTracker {
+    if (this.tracker === null) {
+      throw new Error(
+        `runtime.${what} needs full instrumentation: create the runtime with new Runtime({ instrument: true }) ` +
+          `(this one has instrument: ${JSON.stringify(this.instrument)}), or set POLLUX_CONSOLE=1 with runMain.`,
+      );
+    }
+    return this.tracker;
   }
 
   /** Live tasks, newest first, with what each awaits. */
@@ -718,6 +827,7 @@ export class Runtime implements Executor {
 
   /** @internal an idle task was woken. */
   schedule(task: Task<unknown>): void {
+    if (this.tracker !== null) this.tracker.woken(task, this.running !== null);
     if (this.running !== null) {
       const prev = this.lifo;
       this.lifo = task;
@@ -778,8 +888,9 @@ export class Runtime implements Executor {
     let watch: Int32Array | null = null;
     let last = 0;
     let drainStart = 0;
+    const tracker = this.tracker;
     if (this.instrument) {
-      if (this.slowPollMs >= WATCH_MIN_SLOW_POLL_MS) watch = watchDrain();
+      if (this.slowPollMs >= WATCH_MIN_SLOW_POLL_MS && tracker === null) watch = watchDrain();
       drainStart = last = performance.now();
     }
     for (;;) {
@@ -803,6 +914,7 @@ export class Runtime implements Executor {
         polls++;
         this.running = task;
         if (watch !== null) this.runWatched(task, watch);
+        else if (tracker !== null) last = this.runTracked(task, last, tracker);
         else if (this.instrument) last = this.runInstrumented(task, last);
         else task.run();
         this.running = null;
@@ -917,6 +1029,20 @@ export class Runtime implements Executor {
     const root = task.root;
     task.run();
     const end = performance.now();
+    this.measured(task, root, end - start);
+    return end;
+  }
+
+  /** Poll `task` with full instrumentation: its record gets the poll, the delay before it, its wakes. */
+  private runTracked(task: Task<unknown>, start: number, tracker: TaskTracker): number {
+    const stats = tracker.get(task);
+    const root = task.root;
+    const c = this.counters;
+    const selfWakes = c.selfWakes;
+    tracker.pollStart = start;
+    task.run();
+    const end = performance.now();
+    if (stats !== undefined) tracker.polled(stats, start, end, c.selfWakes - selfWakes, current.wakerRead);
     this.measured(task, root, end - start);
     return end;
   }
@@ -1098,6 +1224,7 @@ export class Runtime implements Executor {
     task.prevLive = null;
     task.nextLive = null;
     if (this.hooks !== null) this.hooks.terminated(task);
+    if (this.tracker !== null && this.running !== task) this.tracker.completedOutsidePoll(task);
     if (this.alive === 0 && this.state === "shutting-down") this.maybeFinishShutdown();
   }
 
@@ -1105,6 +1232,7 @@ export class Runtime implements Executor {
     if (this.alive !== 0 || this.state !== "shutting-down") return;
     this.state = "closed";
     this.time?.shutdown();
+    if (this.tracker !== null) enableGrowthWatch(-1);
     // Failures whose handle is still held but was never awaited: nobody will see them now.
     const unobserved = this.unobserved;
     if (unobserved !== null) {

@@ -77,6 +77,7 @@ export class SlowPolls {
   /** Spawn site per task function (see the module comment). */
   private readonly sites = new WeakMap<object, Error>();
   private lastKey: object | null = null;
+  private lastSite: Error | null = null;
 
   constructor(private readonly hook: (info: SlowPollInfo) => void) {}
 
@@ -87,16 +88,22 @@ export class SlowPolls {
 
   /**
    * Record where a task whose code is `gen` (a generator) or `future` is spawned: captured on the
-   * first spawn of that function, shared by its later tasks.
+   * first spawn of that function, shared by its later tasks. Returns that capture.
    */
-  recordSite(gen: object | null, future: object | null): void {
+  recordSite(gen: object | null, future: object | null): Error | null {
     const root = gen ?? future;
-    if (root === null) return;
+    if (root === null) return null;
     const key = SlowPolls.keyOf(root);
     // Spawning many tasks of one function in a row is the common case: skip the WeakMap.
-    if (key === this.lastKey) return;
-    if (!this.sites.has(key)) this.sites.set(key, captureSpawnSite());
+    if (key === this.lastKey) return this.lastSite;
+    let site = this.sites.get(key);
+    if (site === undefined) {
+      site = captureSpawnSite();
+      this.sites.set(key, site);
+    }
     this.lastKey = key;
+    this.lastSite = site;
+    return site;
   }
 
   /** The spawn site recorded for the code `root` (what `Task.root` gave before the poll). */

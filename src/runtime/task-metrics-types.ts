@@ -34,10 +34,10 @@ export interface TaskMetrics {
   readonly totalPollCount: number;
   /** Busy time: the sum of its polls. */
   readonly totalPollDurationMs: number;
-  /** Polls shorter than the runtime's `slowPollMs`, and their time. */
+  /** Polls of at most the runtime's `slowPollMs`, and their time. */
   readonly totalFastPollCount: number;
   readonly totalFastPollDurationMs: number;
-  /** Polls of `slowPollMs` or longer, and their time. */
+  /** Polls longer than `slowPollMs` (slow polls), and their time. */
   readonly totalSlowPollCount: number;
   readonly totalSlowPollDurationMs: number;
   /** The longest poll. */

@@ -7,6 +7,7 @@ import { childFuture } from "../future/child-waker.js";
 import { isFuture } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import type { Context, Poll } from "../future/poll.js";
+import { growthWatched, watchGrowth } from "../task/growth-watch.js";
 import type { End } from "./poll-next.js";
 import { StreamBase } from "./stream.js";
 import { UnorderedSet } from "./unordered-set.js";
@@ -39,6 +40,7 @@ export class FuturesUnordered<T> extends StreamBase<T> {
   /** Optionally start with `futures` (the iterable is read now; the futures start at the first poll). */
   constructor(futures?: Iterable<IntoFuture<T>>) {
     super();
+    if (growthWatched()) watchGrowth(this, "FuturesUnordered", (s) => s.size);
     if (futures !== undefined) {
       if (futures === null || typeof (futures as Iterable<unknown>)[Symbol.iterator] !== "function") {
         throw new TypeError(

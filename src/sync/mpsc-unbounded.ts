@@ -14,6 +14,7 @@ import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
+import { growthWatched, watchGrowth } from "../task/growth-watch.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
 import { twoReceivers } from "./mpsc-bounded.js";
@@ -371,6 +372,7 @@ export class UnboundedReceiver<T> {
  */
 export function unbounded<T>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
   const chan = new UChan<T>();
+  if (growthWatched()) watchGrowth(chan, "mpsc.unbounded() channel", (c) => c.buf.length);
   return [new UnboundedSender(chan), new UnboundedReceiver(chan)];
 }
 

@@ -20,6 +20,7 @@ import type { IntoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
 import type { AbortHandle } from "./abort-handle.js";
 import { currentExecutor, type SpawnOptions } from "./executor.js";
+import { growthWatched, watchGrowth } from "./growth-watch.js";
 import { JoinSetJoinAll } from "./join-set-all.js";
 import { CANCELLED_CLEANUP_FAILED, FAILED, OK, type Task } from "./task.js";
 
@@ -62,6 +63,10 @@ export class JoinSet<T> {
   /** @internal */
   readonly q = new ReadyQueue();
   private live: Child[] = [];
+
+  constructor() {
+    if (growthWatched()) watchGrowth(this, "JoinSet", (s) => s.size);
+  }
 
   /**
    * Spawn a task on the current runtime and add it to the set. Returns a handle that can abort it;

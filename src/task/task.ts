@@ -138,6 +138,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
 
   /** Context: a task is its own waker. */
   get waker(): Waker {
+    current.wakerRead = true;
     return this;
   }
 
@@ -163,6 +164,7 @@ export class Task<T> extends FrameDriver<T> implements JoinHandle<T>, Waker, Con
     current.cx = this;
     current.budget = rt.budget;
     current.lastPending = null;
+    current.wakerRead = false;
     let out: unknown;
     try {
       if ((this.bits & ABORT) !== 0) out = this.pollCancellation();

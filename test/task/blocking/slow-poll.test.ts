@@ -164,7 +164,7 @@ describe("blocking detection", () => {
     const env = process.env.NODE_ENV;
     try {
       process.env.NODE_ENV = "development";
-      expect(new Runtime().instrument).toBe(true);
+      expect(new Runtime().instrument).toBe("polls");
       process.env.NODE_ENV = "production";
       expect(new Runtime().instrument).toBe(false);
       expect(new Runtime({ instrument: true }).instrument).toBe(true);
@@ -172,6 +172,9 @@ describe("blocking detection", () => {
       process.env.NODE_ENV = env;
     }
     expect(() => new Runtime({ slowPollMs: -1 })).toThrow(/slowPollMs/);
+    expect(() => new Runtime({ instrument: "tasks" as never })).toThrow(
+      /instrument must be true .* got "tasks"/,
+    );
     expect(() => new Runtime({ onSlowPoll: 3 as never })).toThrow(/onSlowPoll/);
   });
 });
