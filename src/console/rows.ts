@@ -13,6 +13,10 @@
  * details (sent whole, for the one task a page selects) show it with. A deadline cannot stand in
  * for it: the runtime's timer clock advances only when its wheel turns, so "due in" is not a
  * steady function of the wall clock.
+ *
+ * Likewise an idle task's idle time grows by itself. A row whose only change is that growth (still
+ * idle, not polled since) is not sent again: the page adds the time since it received the row.
+ * So a diff is made against the row as last sent, while a new page gets the fresh rows.
  */
 import type { TaskSample } from "./source.js";
 
@@ -41,6 +45,10 @@ const COUNTDOWN = / ?\(due in \d+ ms\)/;
 export type Row = (string | number | null)[];
 
 const STATES: Record<string, number> = { running: 0, scheduled: 1, idle: 2, done: 3 };
+const IDLE = 2;
+const STATE = COLUMNS.indexOf("state");
+const POLLS = COLUMNS.indexOf("polls");
+const IDLE_MS = COLUMNS.indexOf("idleMs");
 
 function ms(v: number | undefined): number | null {
   return v === undefined ? null : Math.round(v * 100) / 100;
@@ -56,14 +64,17 @@ export class RowTable {
   readonly sites: string[] = [""];
   private readonly siteIndex = new Map<string, number>([["", 0]]);
   private rows = new Map<number, Row>();
+  /** Each row as last sent in a delta (older than `rows` for an idle task whose idle time grew). */
+  private sent = new Map<number, Row>();
   /** Sites added by the latest `update`, as `[index, site]`. */
   newSites: [number, string][] = [];
 
   /** Take a snapshot; return the rows that changed (or are new) and the ids that went away. */
   update(tasks: readonly TaskSample[]): { changed: Row[]; gone: number[] } {
     this.newSites = [];
-    const prev = this.rows;
+    const prev = this.sent;
     const next = new Map<number, Row>();
+    const sent = new Map<number, Row>();
     const changed: Row[] = [];
     for (const t of tasks) {
       const row: Row = [
@@ -85,11 +96,17 @@ export class RowTable {
       ];
       const old = prev.get(t.id);
       next.set(t.id, row);
-      if (old === undefined || !sameRow(old, row)) changed.push(row);
+      if (old !== undefined && sameRow(old, row)) {
+        sent.set(t.id, old);
+      } else {
+        sent.set(t.id, row);
+        changed.push(row);
+      }
     }
     const gone: number[] = [];
     for (const id of prev.keys()) if (!next.has(id)) gone.push(id);
     this.rows = next;
+    this.sent = sent;
     return { changed, gone };
   }
 
@@ -115,7 +132,11 @@ export class RowTable {
   }
 }
 
+/** Equal, or differing only by the idle time an idle, unpolled task accrued meanwhile. */
 function sameRow(a: Row, b: Row): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  const stillIdle = a[STATE] === IDLE && b[STATE] === IDLE && a[POLLS] !== null && a[POLLS] === b[POLLS];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i] && !(stillIdle && i === IDLE_MS)) return false;
+  }
   return true;
 }

@@ -7,6 +7,12 @@
  * update, the whole table to the others. The update is encoded once and shared; only the selected
  * task's details, spliced onto the end, differ per page.
  *
+ * A snapshot runs on the event loop, between the runtime's turns, and with 10,000 tasks reading
+ * `taskMetrics()` takes milliseconds to over a hundred (see bench/console.ts). So the next update
+ * waits at least `OVERHEAD_FACTOR` times as long as the last one took: the console never takes
+ * more than a tenth of the event loop, however many tasks there are, at the price of slower
+ * updates on a huge table.
+ *
  * The console must never change what it observes: the server, its sockets and its timer are
  * unref'd, so they neither keep the process alive nor count as something that may still wake a
  * task when the runtime looks for a deadlock (it asks Node for ref'd resources only), and nothing
@@ -47,6 +53,8 @@ export interface ConsoleServer {
 
 /** Charts cover this much history. */
 const HISTORY_MS = 120_000;
+/** The next update waits at least this many times as long as the last one took. */
+const OVERHEAD_FACTOR = 9;
 /** A page with this much unsent data is skipped (and later gets the whole table again). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 
@@ -102,7 +110,7 @@ class Console implements ConsoleServer {
   private readonly clients = new Set<Client>();
   private readonly history: Sample[] = [];
   private readonly historyLength: number;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | null = null;
   /** The latest task snapshot, for the details of a selected task. */
   private lastTasks: readonly TaskSample[] = [];
   private closed: Promise<void> | null = null;
@@ -148,9 +156,8 @@ class Console implements ConsoleServer {
     // end a program over its debugging aid.
     this.ready.catch((error: Error) => process.stderr.write(`${error.message}\n`));
     this.http.unref();
-    this.timer = setInterval(() => this.tick(), intervalMs);
-    this.timer.unref();
     this.sample(this.source.metrics());
+    this.schedule(intervalMs);
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
@@ -254,6 +261,16 @@ class Console implements ConsoleServer {
     if (this.history.length > this.historyLength) this.history.shift();
   }
 
+  private schedule(delayMs: number): void {
+    if (this.closed !== null) return;
+    this.timer = setTimeout(() => {
+      const started = performance.now();
+      this.tick();
+      this.schedule(Math.max(this.intervalMs, OVERHEAD_FACTOR * (performance.now() - started)));
+    }, delayMs);
+    this.timer.unref();
+  }
+
   /** Sample the runtime and send one update to every page. */
   private tick(): void {
     const metrics = this.source.metrics();
@@ -305,7 +322,7 @@ class Console implements ConsoleServer {
 
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
-      clearInterval(this.timer);
+      if (this.timer !== null) clearTimeout(this.timer);
       this.source.close();
       for (const c of this.clients) c.socket.terminate();
       this.clients.clear();

@@ -33,6 +33,19 @@ describe("RowTable", () => {
     expect(timeout![col("awaits")]).toBe("timeout of Receiver.recv()");
   });
 
+  it("does not resend an idle task whose idle time alone grew, but gives a new page the fresh value", () => {
+    const t = new RowTable();
+    t.update([task(1, "x", { totalPollCount: 3, totalIdleDurationMs: 10 })]);
+    expect(t.update([task(1, "x", { totalPollCount: 3, totalIdleDurationMs: 510 })]).changed).toEqual([]);
+    expect(t.all()[0]![col("idleMs")]).toBe(510);
+    // Polled meanwhile: sent again.
+    expect(t.update([task(1, "x", { totalPollCount: 4, totalIdleDurationMs: 700 })]).changed).toHaveLength(1);
+    // Not idle: every change is sent.
+    const busy = { state: "scheduled", totalPollCount: 4 } as const;
+    t.update([task(1, "x", { ...busy, totalIdleDurationMs: 700 })]);
+    expect(t.update([task(1, "x", { ...busy, totalIdleDurationMs: 800 })]).changed).toHaveLength(1);
+  });
+
   it("interns spawn sites, announcing each new one once", () => {
     const t = new RowTable();
     t.update([task(1, "", { spawnSite: "/app/a.ts:1:1" }), task(2, "", { spawnSite: "/app/a.ts:1:1" })]);
