@@ -2,9 +2,9 @@
 // come, updates their figures, shows lints, sorts, shows a task's details and the task dump, and
 // stays light with 10,000 tasks. A screenshot goes to test-results/console.png.
 //
-// Per-task counters (polls, busy time, the poll histogram) come from `runtime.taskMetrics()` when
-// the runtime has it (full instrumentation); until then the console derives rows from `tasks()`,
-// and the assertions on per-task counters run only when `full` is true.
+// The runtime has full instrumentation (`instrument: true`): per-task counters come from
+// `runtime.taskMetrics()` and lints from `runtime.lints()`. (A runtime without them is covered in
+// source.test.ts.)
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,9 +40,6 @@ let running: Promise<unknown>;
 let page: Page;
 const handles: JoinHandle<unknown>[] = [];
 
-/** Full per-task instrumentation (`taskMetrics()`) is on this runtime. */
-const full = (): boolean => typeof (rt as unknown as { taskMetrics?: unknown }).taskMetrics === "function";
-
 const row = (id: number) => page.locator(`[data-testid="task-row"][data-task-id="${id}"]`);
 const num = (text: string | null): number => Number((text ?? "").replace(/,/g, ""));
 
@@ -72,6 +69,7 @@ describe("the console page", () => {
   it("loads and connects", async () => {
     await page.locator('[data-testid="status"].live').waitFor({ timeout: 5000 });
     expect(await page.title()).toBe("pollux console");
+    expect(await page.getByTestId("mode").textContent()).toBe("full instrumentation");
     await expect.poll(async () => page.getByTestId("fig-alive").textContent(), { timeout: 5000 }).toBe("1");
   });
 
@@ -81,17 +79,16 @@ describe("the console page", () => {
     await row(h.id).waitFor({ timeout: 5000 });
     expect(await row(h.id).locator('[data-col="name"]').textContent()).toBe("late-ticker");
     expect(await row(h.id).locator('[data-col="awaits"]').textContent()).toMatch(/sleep/i);
+    expect(await row(h.id).locator('[data-col="site"]').textContent()).toMatch(
+      /console\/page\.test\.ts:\d+:\d+$/,
+    );
     // The runtime's polls/s figure counts the ticker's ~50 polls a second.
     await expect
       .poll(async () => num(await page.getByTestId("fig-polls").textContent()), { timeout: 5000 })
       .toBeGreaterThan(10);
     const polls = row(h.id).locator('[data-col="polls"]');
-    if (full()) {
-      const first = num(await polls.textContent());
-      await expect.poll(async () => num(await polls.textContent()), { timeout: 5000 }).toBeGreaterThan(first);
-    } else {
-      expect(await polls.textContent()).toBe("–");
-    }
+    const first = num(await polls.textContent());
+    await expect.poll(async () => num(await polls.textContent()), { timeout: 5000 }).toBeGreaterThan(first);
   });
 
   it("shows the slow-poll lint of a task that blocks", async () => {
@@ -115,13 +112,11 @@ describe("the console page", () => {
       .toBe([...(await ids())].sort((a, b) => a - b).join());
     await page.getByTestId("th-polls").click();
     expect(await page.getByTestId("th-polls").getAttribute("data-sort")).toBe("desc");
-    if (full()) {
-      const polls = (
-        await page.locator('[data-testid="task-row"]:visible [data-col="polls"]').allTextContents()
-      ).map(num);
-      expect(polls.length).toBeGreaterThan(1);
-      expect(polls).toEqual([...polls].sort((a, b) => b - a));
-    }
+    const polls = (
+      await page.locator('[data-testid="task-row"]:visible [data-col="polls"]').allTextContents()
+    ).map(num);
+    expect(polls.length).toBeGreaterThan(1);
+    expect(polls).toEqual([...polls].sort((a, b) => b - a));
   });
 
   it("filters the table with the text box", async () => {
@@ -139,10 +134,8 @@ describe("the console page", () => {
     const detail = page.getByTestId("task-detail");
     await expect.poll(async () => detail.textContent(), { timeout: 3000 }).toContain("late-ticker");
     expect(await detail.locator('[data-field="state"]').textContent()).toMatch(/idle|scheduled|running/);
-    if (full()) {
-      await page.getByTestId("detail-histogram").waitFor({ state: "visible", timeout: 3000 });
-      expect(await detail.textContent()).toMatch(/spawn site/);
-    }
+    await page.getByTestId("detail-histogram").waitFor({ state: "visible", timeout: 3000 });
+    expect(await detail.textContent()).toMatch(/spawn site/);
   });
 
   it("takes the task dump on request", async () => {

@@ -150,3 +150,17 @@ describe("originAllowed", () => {
     expect(originAllowed("http://evil.example:6669", "evil.example:6669", "0.0.0.0", 6669)).toBe(false);
   });
 });
+
+describe("the built package (needs `npm run build`)", () => {
+  it("exports pollux/console, whose server finds its page in dist/", async () => {
+    const built = await import("pollux/console");
+    const { Runtime: BuiltRuntime } = await import("pollux/runtime");
+    const s = built.startConsole(new BuiltRuntime(), { port: 0 });
+    try {
+      const res = await fetch(await s.ready);
+      expect(await res.text()).toContain("<title>pollux console</title>");
+    } finally {
+      await s.close();
+    }
+  });
+});
