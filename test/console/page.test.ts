@@ -138,6 +138,15 @@ describe("the console page", () => {
     expect(await detail.textContent()).toMatch(/spawn site/);
   });
 
+  it("shows the runtime's poll-duration and scheduled-delay histograms", async () => {
+    await expect
+      .poll(async () => page.getByTestId("runtime-poll-summary").textContent(), { timeout: 3000 })
+      .toMatch(/^[\d,]+ polls · p50 ≥ \d+/);
+    expect(await page.getByTestId("runtime-delay-summary").textContent()).toMatch(
+      /^[\d,]+ delays · p50 ≥ \d+/,
+    );
+  });
+
   it("takes the task dump on request", async () => {
     await page.getByTestId("dump-button").click();
     await expect
