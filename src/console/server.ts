@@ -114,6 +114,8 @@ class Console implements ConsoleServer {
   /** The latest task snapshot, for the details of a selected task. */
   private lastTasks: readonly TaskSample[] = [];
   private closed: Promise<void> | null = null;
+  /** The last tick threw (reported once until a tick succeeds again). */
+  private failed = false;
 
   constructor(
     runtime: Runtime,
@@ -212,7 +214,7 @@ class Console implements ConsoleServer {
         dump: true,
       }),
     );
-    this.tick();
+    this.safeTick();
   }
 
   private received(client: Client, text: string): void {
@@ -265,10 +267,27 @@ class Console implements ConsoleServer {
     if (this.closed !== null) return;
     this.timer = setTimeout(() => {
       const started = performance.now();
-      this.tick();
+      this.safeTick();
       this.schedule(Math.max(this.intervalMs, OVERHEAD_FACTOR * (performance.now() - started)));
     }, delayMs);
     this.timer.unref();
+  }
+
+  /**
+   * A tick from the timer: what reading the runtime throws (a runtime in an unexpected state) must
+   * not end the program it observes, so it is reported once and the console carries on.
+   */
+  private safeTick(): void {
+    try {
+      this.tick();
+      this.failed = false;
+    } catch (error) {
+      if (this.failed) return;
+      this.failed = true;
+      process.stderr.write(
+        `pollux console: reading the runtime failed (the page keeps its last figures): ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+    }
   }
 
   /** Sample the runtime and send one update to every page. */

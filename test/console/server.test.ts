@@ -133,6 +133,27 @@ describe("the console does not change what it watches", () => {
   });
 });
 
+describe("a runtime that cannot be read", () => {
+  it("is reported once on stderr, and the program goes on", async () => {
+    const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const rt = new Runtime({ instrument: true });
+    rt.taskMetrics = () => {
+      throw new Error("boom");
+    };
+    const url = await serve(rt, { port: 0, intervalMs: 100 }).ready;
+    const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+    await new Promise((r) => ws.on("open", r));
+    await new Promise((r) => setTimeout(r, 350));
+    const said = write.mock.calls
+      .map((c) => String(c[0]))
+      .filter((l) => l.includes("reading the runtime failed"));
+    expect(said).toEqual([
+      "pollux console: reading the runtime failed (the page keeps its last figures): boom\n",
+    ]);
+    ws.close();
+  });
+});
+
 describe("originAllowed", () => {
   it("accepts the console's own origins and refuses others", () => {
     expect(originAllowed(undefined, "127.0.0.1:6669", "127.0.0.1", 6669)).toBe(true);
