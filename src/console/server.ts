@@ -380,10 +380,10 @@ function open(value: object): string {
  * import { startConsole } from "pollux/console";
  *
  * const rt = new Runtime({ instrument: true });
- * const console = startConsole(rt, { port: 6669 });
- * process.stderr.write(`pollux console: ${await console.ready}\n`);
+ * const server = startConsole(rt, { port: 6669 });
+ * process.stderr.write(`pollux console: ${await server.ready}\n`);
  * await rt.run(main());
- * await console.close();
+ * await server.close();
  */
 export function startConsole(runtime: Runtime, options: ConsoleOptions = {}): ConsoleServer {
   const { port, host, intervalMs } = checkOptions(options);

@@ -111,6 +111,8 @@ class MainSignals {
  * - Except while the program listens for that signal itself (a waiting `ctrlC()`, a live
  *   `signal(name)` listener from `pollux/signal`): then the program owns the signal and runMain
  *   leaves it alone, so a graceful-shutdown handler is not cut short.
+ * - `{ console: true }`, or `POLLUX_CONSOLE=1` in the environment: serve the live console
+ *   (`pollux/console`) for this runtime and print its URL on stderr.
  *
  * Pass `{ exit: false }` to keep the process alive after runMain: it then only sets
  * `process.exitCode` and resolves the returned promise, and Node's default signal behaviour is
