@@ -54,7 +54,7 @@ beforeAll(async () => {
   url = await server.ready;
   page = await browser.context.newPage();
   await page.goto(url);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
