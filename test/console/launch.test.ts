@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
 
 const fixture = fileURLToPath(new URL("../fixtures/console-child.mjs", import.meta.url));
 
@@ -48,6 +49,16 @@ describe("starting the console without code", () => {
     const res = await fetch(url!);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("<title>pollux console</title>");
+    // runMain made its runtime with full instrumentation for the console.
+    const hello = await new Promise<{ mode: string }>((resolve, reject) => {
+      const ws = new WebSocket(`${url!.replace("http", "ws")}/ws`);
+      ws.once("message", (d) => {
+        resolve(JSON.parse(String(d)));
+        ws.close();
+      });
+      ws.once("error", reject);
+    });
+    expect(hello.mode).toBe("full");
     p.child.stdin!.write("done\n");
     expect(await p.exit).toBe(0);
   });
