@@ -114,6 +114,8 @@ class Console implements ConsoleServer {
   /** The latest task snapshot, for the details of a selected task. */
   private lastTasks: readonly TaskSample[] = [];
   private closed: Promise<void> | null = null;
+  /** The current spacing of updates (`intervalMs`, or more when snapshots are slow). */
+  private everyMs: number;
   /** The last tick threw (reported once until a tick succeeds again). */
   private failed = false;
 
@@ -125,6 +127,7 @@ class Console implements ConsoleServer {
   ) {
     this.source = sourceOf(runtime);
     this.historyLength = Math.ceil(HISTORY_MS / intervalMs);
+    this.everyMs = intervalMs;
     // Large updates (the whole table for a new page, or many changed rows) are compressed: rows of
     // one shape compress about tenfold, and ws runs zlib on libuv's thread pool, off this thread.
     this.wss = new WebSocketServer({
@@ -268,7 +271,8 @@ class Console implements ConsoleServer {
     this.timer = setTimeout(() => {
       const started = performance.now();
       this.safeTick();
-      this.schedule(Math.max(this.intervalMs, OVERHEAD_FACTOR * (performance.now() - started)));
+      this.everyMs = Math.max(this.intervalMs, OVERHEAD_FACTOR * (performance.now() - started));
+      this.schedule(this.everyMs);
     }, delayMs);
     this.timer.unref();
   }
@@ -309,6 +313,7 @@ class Console implements ConsoleServer {
       lints,
       total: this.table.size,
       snapshotMs: Math.round(snapshotMs * 100) / 100,
+      everyMs: Math.round(this.everyMs),
     };
     let delta: string | null = null;
     let full: string | null = null;

@@ -133,6 +133,31 @@ describe("the console does not change what it watches", () => {
   });
 });
 
+describe("the console's own cost", () => {
+  it("spaces updates out when a snapshot is slow, to stay under a tenth of the event loop", async () => {
+    const rt = new Runtime({ instrument: true });
+    const real = rt.taskMetrics.bind(rt);
+    rt.taskMetrics = () => {
+      const end = performance.now() + 30;
+      while (performance.now() < end) {
+        // a huge task table
+      }
+      return real();
+    };
+    const url = await serve(rt, { port: 0, intervalMs: 100 }).ready;
+    const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+    const updates: { everyMs: number; at: number }[] = [];
+    ws.on("message", (d) => {
+      const m = JSON.parse(String(d));
+      if (m.t === "update") updates.push({ everyMs: m.everyMs, at: performance.now() });
+    });
+    while (updates.length < 4) await new Promise((r) => setTimeout(r, 50));
+    ws.close();
+    expect(updates[3]!.everyMs).toBeGreaterThanOrEqual(9 * 30);
+    expect(updates[3]!.at - updates[2]!.at).toBeGreaterThanOrEqual(9 * 30 - 20);
+  });
+});
+
 describe("a runtime that cannot be read", () => {
   it("is reported once on stderr, and the program goes on", async () => {
     const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
