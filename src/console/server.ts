@@ -116,6 +116,9 @@ class Console implements ConsoleServer {
   private closed: Promise<void> | null = null;
   /** The current spacing of updates (`intervalMs`, or more when snapshots are slow). */
   private everyMs: number;
+  /** When the last snapshot was taken, and its update's common fields. */
+  private lastTickAt = Number.NEGATIVE_INFINITY;
+  private lastBase: object | null = null;
   /** The last tick threw (reported once until a tick succeeds again). */
   private failed = false;
 
@@ -143,7 +146,8 @@ class Console implements ConsoleServer {
     this.http.on("connection", (socket) => socket.unref());
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
     this.ready = new Promise<string>((resolve, reject) => {
-      this.http.once("error", (error: NodeJS.ErrnoException) => {
+      // `on`, not `once`: a later server error must not go unhandled (rejecting again is a no-op).
+      this.http.on("error", (error: NodeJS.ErrnoException) => {
         const fix =
           error.code === "EADDRINUSE"
             ? `port ${port} is in use (another console?); pass another port, or 0 for any free one`
@@ -217,7 +221,14 @@ class Console implements ConsoleServer {
         dump: true,
       }),
     );
-    this.safeTick();
+    // A new page gets the table at once: from the last snapshot if it is recent (many pages
+    // opening at once must not bypass the spacing of snapshots), else from a new one.
+    if (this.lastBase !== null && performance.now() - this.lastTickAt < this.everyMs) {
+      socket.send(`${this.fullBody(this.lastBase)}}`);
+      client.synced = true;
+    } else {
+      this.safeTick();
+    }
   }
 
   private received(client: Client, text: string): void {
@@ -294,12 +305,24 @@ class Console implements ConsoleServer {
     }
   }
 
+  /** The whole table as an update, without its closing brace. */
+  private fullBody(base: object): string {
+    return open({
+      ...base,
+      full: true,
+      sites: this.table.sites.map((s, i) => [i, s]),
+      rows: this.table.all(),
+      gone: [],
+    });
+  }
+
   /** Sample the runtime and send one update to every page. */
   private tick(): void {
     const metrics = this.source.metrics();
     this.sample(metrics);
     if (this.clients.size === 0) return;
     const started = performance.now();
+    this.lastTickAt = started;
     const tasks = this.source.tasks();
     this.lastTasks = tasks;
     const { changed, gone } = this.table.update(tasks);
@@ -315,6 +338,7 @@ class Console implements ConsoleServer {
       snapshotMs: Math.round(snapshotMs * 100) / 100,
       everyMs: Math.round(this.everyMs),
     };
+    this.lastBase = base;
     let delta: string | null = null;
     let full: string | null = null;
     for (const client of this.clients) {
@@ -328,13 +352,7 @@ class Console implements ConsoleServer {
         delta ??= open({ ...base, full: false, sites: this.table.newSites, rows: changed, gone });
         body = delta;
       } else {
-        full ??= open({
-          ...base,
-          full: true,
-          sites: this.table.sites.map((s, i) => [i, s]),
-          rows: this.table.all(),
-          gone: [],
-        });
+        full ??= this.fullBody(base);
         body = full;
       }
       const detail =
