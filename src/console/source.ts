@@ -1,12 +1,14 @@
 /**
  * Where the console's figures come from: the one place that knows which runtime API exists.
  *
- * With full instrumentation (`runtime.taskMetrics()` and `runtime.lints()`, issue 13) the source
- * passes them through. On a runtime without them it derives what it can, so the console works on
- * any runtime: rows from `runtime.tasks()` (id, name, state, what each awaits; the per-task
- * counters stay `undefined` and the page shows "–"), and "slow-poll" lints from the slow polls
- * the runtime already reports to `onSlowPoll` (the adapter chains onto that reporter, calling the
- * original first). Swapping to the real API means deleting the `derived*` half of this file.
+ * With full instrumentation (`instrument: true`: `runtime.taskMetrics()` and `runtime.lints()`,
+ * issue 13) the source passes them through. A runtime with less (`instrument: "polls"`, blocking
+ * detection only, or `false`) still gets a console: rows from `runtime.tasks()` (id, name, state,
+ * what each awaits; the per-task counters stay `undefined` and the page shows "–"), and, when it
+ * measures polls, "slow-poll" lints from the slow polls it already reports to `onSlowPoll` (the
+ * source chains onto that reporter, calling the original first, and unchains on `close`). The
+ * task dump is `String(runtime.dump())` where the runtime has `dump()`, else a plain listing.
+ * Should the console one day require full instrumentation, the `derived*` half of this file goes.
  */
 import type { HistogramSnapshot } from "../runtime/histogram.js";
 import type { RuntimeMetrics } from "../runtime/metrics.js";
@@ -41,7 +43,7 @@ export interface ConsoleSource {
   close(): void;
 }
 
-/** The instrumentation API as the console expects it; optional until every runtime has it. */
+/** The instrumentation API as the console expects it (`dump()` is not in every runtime yet). */
 interface Instrumented {
   taskMetrics?(): TaskMetrics[];
   lints?(): Lint[];
