@@ -9,6 +9,7 @@
 import type { IntoFuture } from "../future/into-future.js";
 import { JoinError } from "../task/join-error.js";
 import type { Task } from "../task/task.js";
+import { consoleChoice, type LaunchedConsole, launchConsole } from "./console-launch.js";
 import { Runtime, type RuntimeOptions } from "./runtime.js";
 import { subscribe, subscriberCount, unsubscribe } from "./signals.js";
 
@@ -47,6 +48,14 @@ export interface RunMainOptions extends RuntimeOptions {
    * promise; Node then exits when nothing else keeps it alive.
    */
   exit?: boolean;
+  /**
+   * Serve the live console (`pollux/console`, see docs/guide-console.md) for this runtime and
+   * print its URL on stderr: `true` for http://127.0.0.1:6669, or `{ port, host }` (port `0`: any
+   * free port). Turns on `instrument: true` unless `instrument` is given. Without this option,
+   * the environment decides: `POLLUX_CONSOLE=1` (port 6669) or `POLLUX_CONSOLE=<port>`; `false`
+   * keeps the console off whatever the environment says. Default: off.
+   */
+  console?: boolean | { port?: number; host?: string };
 }
 
 /** Exit codes of the signals runMain handles: 128 + the signal number, the shell convention. */
@@ -102,6 +111,8 @@ class MainSignals {
  * - Except while the program listens for that signal itself (a waiting `ctrlC()`, a live
  *   `signal(name)` listener from `pollux/signal`): then the program owns the signal and runMain
  *   leaves it alone, so a graceful-shutdown handler is not cut short.
+ * - `{ console: true }`, or `POLLUX_CONSOLE=1` in the environment: serve the live console
+ *   (`pollux/console`) for this runtime and print its URL on stderr.
  *
  * Pass `{ exit: false }` to keep the process alive after runMain: it then only sets
  * `process.exitCode` and resolves the returned promise, and Node's default signal behaviour is
@@ -118,16 +129,23 @@ class MainSignals {
  */
 export function runMain<T>(main: IntoFuture<T>, options?: RunMainOptions): Promise<void> {
   let exit = true;
+  let consoleOption: unknown;
   let rtOptions: RuntimeOptions | undefined = options;
-  if (typeof options === "object" && options !== null && "exit" in options) {
-    const { exit: e, ...rest } = options;
+  if (typeof options === "object" && options !== null && ("exit" in options || "console" in options)) {
+    const { exit: e, console: c, ...rest } = options;
     if (typeof e !== "boolean" && e !== undefined) {
       throw new TypeError(`runMain option exit must be true or false; got ${String(e)}.`);
     }
     exit = e ?? true;
+    consoleOption = c;
     rtOptions = rest;
   }
+  const consoleAt = consoleChoice(consoleOption, process.env.POLLUX_CONSOLE);
+  if (consoleAt !== null && rtOptions?.instrument === undefined)
+    rtOptions = { ...rtOptions, instrument: true };
   const rt = new Runtime(rtOptions);
+  const liveConsole: Promise<LaunchedConsole | null> | null =
+    consoleAt === null ? null : launchConsole(rt, consoleAt);
   const handle = rt.spawn(main, { name: "main" });
   const signals = new MainSignals(handle as Task<unknown>);
   const done = rt.run(
@@ -141,16 +159,20 @@ export function runMain<T>(main: IntoFuture<T>, options?: RunMainOptions): Promi
     if (exit) process.exit(code);
     process.exitCode = code;
   };
+  const shutdown = async (): Promise<void> => {
+    await rt.shutdown();
+    await (await liveConsole)?.close();
+  };
   return done.then(
     async () => {
       signals.mainDone = true;
       rt.reportOrphans();
-      await rt.shutdown();
+      await shutdown();
       finish(0);
     },
     async (error: unknown) => {
       signals.mainDone = true;
-      await rt.shutdown();
+      await shutdown();
       if (error instanceof JoinError && error.cancelled && signals.first !== null) {
         finish(SIGNAL_EXIT[signals.first]!);
         return;
