@@ -78,6 +78,7 @@ function synthetic(id: number, polls: number): TaskMetrics {
     totalFastPollDurationMs: polls * 0.004,
     totalSlowPollCount: 0,
     totalSlowPollDurationMs: 0,
+    measuredPollCount: polls,
     maxPollDurationMs: 0.03,
     totalScheduledCount: polls,
     totalScheduledDurationMs: polls * 0.002,

@@ -7,8 +7,8 @@
  * what each awaits; the per-task counters stay `undefined` and the page shows "–"), and, when it
  * measures polls, "slow-poll" lints from the slow polls it already reports to `onSlowPoll` (the
  * source chains onto that reporter, calling the original first, and unchains on `close`). The
- * task dump is `String(runtime.dump())` where the runtime has `dump()`, else a plain listing.
- * Should the console one day require full instrumentation, the `derived*` half of this file goes.
+ * task dump is `String(runtime.dump())` at every level. Should the console one day require full
+ * instrumentation, the `derived*` half of this file goes.
  */
 import type { HistogramSnapshot } from "../runtime/histogram.js";
 import type { RuntimeMetrics } from "../runtime/metrics.js";
@@ -37,29 +37,25 @@ export interface ConsoleSource {
   metrics(): ConsoleMetrics;
   tasks(): readonly TaskSample[];
   lints(): readonly Lint[];
-  /** The task dump as text (`String(runtime.dump())`, or a plain listing without it). */
+  /** The task dump as text (`String(runtime.dump())`). */
   dump(): string;
   /** Undo what the source installed on the runtime. */
   close(): void;
 }
 
-/** The instrumentation API as the console expects it (`dump()` is not in every runtime yet). */
-interface Instrumented {
-  taskMetrics?(): TaskMetrics[];
-  lints?(): Lint[];
-  dump?(): unknown;
-  readonly instrument?: boolean | "polls";
-}
-
 /** A runtime's console source. */
 export function sourceOf(runtime: Runtime): ConsoleSource {
-  const rt = runtime as Runtime & Instrumented;
-  const dump = (): string =>
-    typeof rt.dump === "function" ? String(rt.dump()) : derivedDump(runtime.tasks() as TaskRow[]);
-  if (typeof rt.taskMetrics === "function" && typeof rt.lints === "function" && rt.instrument === true) {
-    const tm = rt.taskMetrics.bind(rt);
-    const lints = rt.lints.bind(rt);
-    return { mode: "full", metrics: () => runtime.metrics(), tasks: tm, lints, dump, close() {} };
+  const rt = runtime;
+  const dump = (): string => String(rt.dump());
+  if (rt.instrument === true) {
+    return {
+      mode: "full",
+      metrics: () => runtime.metrics(),
+      tasks: () => rt.taskMetrics(),
+      lints: () => rt.lints(),
+      dump,
+      close() {},
+    };
   }
   if (rt.instrument === false) {
     return {
@@ -91,13 +87,6 @@ function derivedTasks(runtime: Runtime): TaskSample[] {
     awaits: t.awaits,
     state: t.state === "complete" ? "done" : (t.state as TaskSample["state"]),
   }));
-}
-
-function derivedDump(tasks: TaskRow[]): string {
-  const lines = tasks.map(
-    (t) => `task #${t.id}${t.name === undefined ? "" : ` ${t.name}`} (${t.state}): awaits ${t.awaits}`,
-  );
-  return `${tasks.length} live task(s), newest first\n${lines.join("\n")}`;
 }
 
 /** The runtime's private slow-poll reporter, as far as the adapter touches it. */
