@@ -6,10 +6,13 @@
  * Ctrl-C during that wait exits at once (status 130).
  *
  * Options: --port N (default 6379, 0 = any free port), --host H (default 127.0.0.1),
- * --max-clients N (default 250), --max-output-buffer BYTES (default 64 MiB).
+ * --max-clients N (default 250), --max-output-buffer BYTES (default 64 MiB),
+ * --console-port N (the live console, pollux/console; default 6669, 0 = any free port),
+ * --no-console (run without it and without full instrumentation).
  */
 import { parseArgs } from "node:util";
-import { type Async, run, select } from "pollux";
+import { type Async, fromPromise, Runtime, select } from "pollux";
+import { type ConsoleServer, startConsole } from "pollux/console";
 import { IoError } from "pollux/io";
 import { TcpListener } from "pollux/net";
 import { ctrlC, signal } from "pollux/signal";
@@ -21,13 +24,15 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     "max-clients": { type: "string", default: "250" },
     "max-output-buffer": { type: "string", default: String(64 * 1024 * 1024) },
+    "console-port": { type: "string", default: "6669" },
+    "no-console": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    "usage: npm start -- [--port 6379] [--host 127.0.0.1] [--max-clients 250] [--max-output-buffer BYTES]",
+    "usage: npm start -- [--port 6379] [--host 127.0.0.1] [--max-clients 250] [--max-output-buffer BYTES] [--console-port 6669] [--no-console]",
   );
   process.exit(0);
 }
@@ -44,6 +49,11 @@ function intOption(name: string, text: string, min: number): number {
 const port = intOption("port", values.port, 0);
 const maxClients = intOption("max-clients", values["max-clients"], 1);
 const maxOutputBuffer = intOption("max-output-buffer", values["max-output-buffer"], 1);
+const consolePort = intOption("console-port", values["console-port"], 0);
+const withConsole = !values["no-console"];
+// Full instrumentation feeds the console (per-task metrics, lints); without it, the default.
+const runtime = new Runtime(withConsole ? { instrument: true } : {});
+let console_ = null as ConsoleServer | null;
 
 /** Ctrl-C or SIGTERM, whichever comes first. */
 function* interrupted(): Async<string> {
@@ -78,8 +88,14 @@ function* main(): Async<void> {
     ]),
   );
   console.log(`mini-redis listening on ${addr.address}:${addr.port} (try: redis-cli -p ${addr.port} ping)`);
-  // The console (issue 13) is not built yet; once it is, its address is printed here too.
-  console.log("console: not available yet (pollux/console is issue 13)");
+  if (withConsole) {
+    console_ = startConsole(runtime, { port: consolePort });
+    try {
+      console.log(`pollux console: ${yield* fromPromise(() => console_!.ready)} (every task, live)`);
+    } catch (e) {
+      console.error(`mini-redis: the console could not start: ${(e as Error).message}; serving without it`);
+    }
+  }
   const serving = server.serve(listener);
   // The server stops when the signal task calls shutdown(); a second Ctrl-C exits at once.
   yield* select.biased({
@@ -96,5 +112,10 @@ function* main(): Async<void> {
   console.log("mini-redis: stopped");
 }
 
-await run(main);
+try {
+  await runtime.run(main);
+} finally {
+  await console_?.close();
+  await runtime.shutdown();
+}
 process.exitCode ??= 0;
