@@ -100,7 +100,7 @@ export function computeLints(
         "slow-poll",
         "warning",
         g,
-        `${who(g)} blocked the event loop: ${polls} poll${polls === 1 ? "" : "s"} of ${ms(slowPollMs)} or more ` +
+        `${who(g)} blocked the event loop: ${polls} poll${polls === 1 ? "" : "s"} longer than ${ms(slowPollMs)} ` +
           `(longest ${ms(longest(g))}); every other task waited. Move blocking or CPU-heavy work to ` +
           "spawnBlocking(), or split it with `yield* yieldNow()`.",
       ),
