@@ -124,11 +124,18 @@ export class SlowPolls {
     return formatSpawnSite(this.siteOf(root));
   }
 
-  report(task: Task<unknown>, root: object | null, durationMs: number, now: number): void {
+  /** `site`: the spawn site when the caller knows it (full instrumentation's record), else found from `root`. */
+  report(
+    task: Task<unknown>,
+    root: object | null,
+    durationMs: number,
+    now: number,
+    site?: Error | null,
+  ): void {
     const last = this.lastReport.get(task);
     if (last !== undefined && now - last < REPORT_EVERY_MS) return;
     this.lastReport.set(task, now);
-    const spawnSite = formatSpawnSite(this.siteOf(root));
+    const spawnSite = formatSpawnSite(site ?? this.siteOf(root));
     const ms = durationMs >= 10 ? Math.round(durationMs) : Math.round(durationMs * 10) / 10;
     const message =
       `pollux: task ${label(task.id, task.name)}${spawnSite === undefined ? "" : ` (spawned at ${spawnSite})`} ` +

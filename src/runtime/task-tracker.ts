@@ -109,10 +109,14 @@ export class TaskDetail {
     if (ms > this.maxPoll) this.maxPoll = ms;
   }
 
-  /** Estimated busy time of `polls` polls: watched ones exactly, the others at the sampled mean. */
-  busy(polls: number): number {
+  /**
+   * Estimated busy time of `polls` polls: watched ones exactly, the others at the mean of this
+   * task's sampled polls, or, before it has one, at `siteMean` (its spawn site's sampled mean).
+   */
+  busy(polls: number, siteMean: number): number {
     const rest = polls - this.watchedPolls;
-    return this.watchedTime + (this.sampledPolls > 0 ? (this.sampledTime / this.sampledPolls) * rest : 0);
+    const mean = this.sampledPolls > 0 ? this.sampledTime / this.sampledPolls : siteMean;
+    return this.watchedTime + mean * rest;
   }
 }
 
@@ -133,6 +137,9 @@ function onlyPoll(ms: number): TaskDetail {
 /** Per spawn site: how many tasks finished, and how many of the sampled ones were tiny jobs. */
 export interface SiteTally {
   finished: number;
+  /** Polls timed by the clock among this site's tasks, and their time: the site's mean poll. */
+  sampledPolls: number;
+  sampledTime: number;
   /** Finished after exactly one poll, of which `onePollSampled` had that poll timed. */
   onePoll: number;
   onePollSampled: number;
@@ -244,6 +251,9 @@ export class TaskTracker {
     const took = end - start;
     this.pollDurations.recordUs(took * 1000);
     const s = this.recordOf(task, root);
+    const site = this.tally(s.site);
+    site.sampledPolls++;
+    site.sampledTime += took;
     let delay = -1;
     if (s.scheduledAt >= 0) {
       delay = start - s.scheduledAt;
@@ -287,6 +297,20 @@ export class TaskTracker {
     selfWakes: number,
     wakerRead: boolean,
   ): void {
+    const r = task.record;
+    if (took < 0 && selfWakes === 0 && typeof r === "object" && r !== null && task.state === IDLE) {
+      // The common case, a waiting task's unmeasured poll: a few field updates.
+      const s = r as TaskRecord;
+      const d = s.detail;
+      if (d !== null) {
+        s.polls++;
+        d.idled++;
+        d.idleSince = this.coarseNow;
+        d.lastPollLost = !wakerRead;
+        if (!wakerRead) d.lostWakerPolls++;
+        return;
+      }
+    }
     if (took < 0 && typeof task.record === "number" && task.state === COMPLETE) {
       // Lived one unmeasured poll: no record, only the tally and the ring.
       this.finishBare(task, this.spawnSites.siteOf(root));
@@ -350,7 +374,15 @@ export class TaskTracker {
     if (this.lastSite !== site || tally === null) {
       tally = this.sites.get(site) ?? null;
       if (tally === null) {
-        tally = { finished: 0, onePoll: 0, onePollSampled: 0, tinySampled: 0, sample: [] };
+        tally = {
+          finished: 0,
+          sampledPolls: 0,
+          sampledTime: 0,
+          onePoll: 0,
+          onePollSampled: 0,
+          tinySampled: 0,
+          sample: [],
+        };
         this.sites.set(site, tally);
       }
       this.lastSite = site;
@@ -433,7 +465,11 @@ export class TaskTracker {
   /** A table row; `doneAt` and `site` for a finished task without a record. */
   private row(task: Task<unknown>, now: number, doneAt: number, site: Error | null): TaskMetrics {
     const r = task.record;
-    if (typeof r === "object" && r !== null) return row(r as TaskRecord, now);
+    if (typeof r === "object" && r !== null) {
+      const s = r as TaskRecord;
+      const t = this.sites.get(s.site);
+      return row(s, now, t !== undefined && t.sampledPolls > 0 ? t.sampledTime / t.sampledPolls : 0);
+    }
     const done = doneAt >= 0;
     return bareRow(task, this.parentOf(task), done ? site : this.spawnSites.siteOf(task.root), done);
   }
@@ -452,14 +488,15 @@ function siteText(site: Error | null): string | undefined {
 
 const STATES: readonly TaskState[] = ["idle", "scheduled", "running", "done"];
 
-function row(s: TaskStats, now: number): TaskMetrics {
+/** `siteMean`: the mean sampled poll of the task's spawn site, for a task with no sample of its own. */
+function row(s: TaskStats, now: number, siteMean: number): TaskMetrics {
   const task = s.task;
   const d = s.detail ?? (s.onlyPollTime >= 0 ? onlyPoll(s.onlyPollTime) : NO_DETAIL);
   const done = s.doneAt >= 0;
   const state = done ? "done" : STATES[task.state]!;
   // Idle right now counts toward idle time and the longest idle stretch.
   const idleNow = d.idleSince >= 0 ? Math.max(0, now - d.idleSince) : 0;
-  const busy = d.busy(s.polls);
+  const busy = d.busy(s.polls, siteMean);
   // Scheduled delays: the sampled ones' mean and long-delay share, over every scheduled poll.
   const perDelay = d.delaySamples > 0 ? d.scheduled / d.delaySamples : 0;
   const longDelays = Math.round(d.longDelaySamples * perDelay);
