@@ -160,6 +160,8 @@ async function main(): Promise<void> {
       "0",
       "--max-clients",
       "1000",
+      // Measured as deployed: no console, no full instrumentation (npm start turns both on).
+      "--no-console",
     ]),
     await start("native", process.execPath, [
       "--import",
