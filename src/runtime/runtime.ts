@@ -114,9 +114,10 @@ export interface RuntimeOptions {
    * - `true`: full instrumentation, for the console and for profiling: blocking detection plus a
    *   record per task (`taskMetrics()`: polls, busy time, scheduled delay, idle time, wakes,
    *   self-wakes, parent, spawn site, a poll-duration histogram), runtime-wide poll-duration and
-   *   scheduled-delay histograms in `metrics()`, `intervals(ms)` and `lints()`. One clock read per
-   *   poll and a map look-up per poll and per wake: ping-pong and spawn-join run ~10–25% slower
-   *   (`bench/instrument-overhead.ts`).
+   *   scheduled-delay histograms in `metrics()`, `intervals(ms)` and `lints()`. Every poll and
+   *   wake is counted, one poll in `pollSampling` is timed: measured 1.18× on ping-pong, 1.30× on
+   *   spawn-join, 1.14× on tcp-echo (`bench/blocking/instrument-overhead.ts`,
+   *   docs/guide-instrumentation.md).
    * - `false`: the always-on counters only.
    *
    * The environment variable `POLLUX_INSTRUMENT` (`true`, `polls` or `false`) sets the default
@@ -126,9 +127,9 @@ export interface RuntimeOptions {
   /**
    * With `instrument: true`: time one poll in this many per task (a power of two, 1 to 1024),
    * and estimate busy time and scheduled delays from those (a task without a sample yet is
-   * estimated at its spawn site's mean). A clock read costs more than a task switch: measured,
-   * 8 costs ping-pong 1.85× and spawn-join 1.55×, 32 costs 1.5× and 1.3×. `1` times every poll
-   * (exact, slowest). Counts, and polls of ~1 ms or more, are exact whatever it is. Default 32.
+   * estimated at its spawn site's mean). A clock read costs more than a task switch: on a tight
+   * ping-pong loop, 8 costs 1.85× and 32 costs 1.5× against no instrumentation. `1` times every
+   * poll (exact, slowest). Counts, and polls of ~1 ms or more, are exact whatever it is. Default 32.
    */
   pollSampling?: number;
   /** With `instrument`: a poll longer than this many milliseconds counts as slow. Default 10. */
