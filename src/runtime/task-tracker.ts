@@ -213,8 +213,32 @@ export class TaskTracker {
     return s;
   }
 
-  /** An idle task was woken (it goes to the run queue). */
+  /**
+   * An idle task was woken (it goes to the run queue). The common case (a wake inside a poll,
+   * before a poll that is not sampled) is a few field updates, no clock read, no allocation.
+   */
   woken(task: Task<unknown>, insidePoll: boolean): void {
+    const r = task.record;
+    if (insidePoll && typeof r === "object" && r !== null) {
+      const s = r as TaskRecord;
+      const d = s.detail;
+      if (d !== null && ((s.polls + task.id) & this.mask) !== 0) {
+        d.wakes++;
+        d.scheduled++;
+        const since = d.idleSince;
+        if (since >= 0) {
+          const idle = this.coarseNow - since;
+          d.idleTime += idle;
+          if (idle > d.maxIdle) d.maxIdle = idle;
+          d.idleSince = -1;
+        }
+        return;
+      }
+    }
+    this.wokenSlow(task, insidePoll);
+  }
+
+  private wokenSlow(task: Task<unknown>, insidePoll: boolean): void {
     const s = this.recordOf(task, task.root);
     const d = s.more;
     d.wakes++;
