@@ -115,7 +115,7 @@ export interface RuntimeOptions {
    *   record per task (`taskMetrics()`: polls, busy time, scheduled delay, idle time, wakes,
    *   self-wakes, parent, spawn site, a poll-duration histogram), runtime-wide poll-duration and
    *   scheduled-delay histograms in `metrics()`, `intervals(ms)` and `lints()`. Every poll and
-   *   wake is counted, one poll in `pollSampling` is timed: measured 1.18× on ping-pong, 1.30× on
+   *   wake is counted, one poll in `pollSampling` is timed: measured 1.15× on ping-pong, 1.23× on
    *   spawn-join, 1.14× on tcp-echo (`bench/blocking/instrument-overhead.ts`,
    *   docs/guide-instrumentation.md).
    * - `false`: the always-on counters only.
