@@ -12,7 +12,6 @@ import { type Async, asyncFn, type Future } from "../../src/future/index.js";
 import { inspectorSeam } from "../../src/future/inspect.js";
 import { DeadlockError, Runtime, type RuntimeOptions, run, type TaskDump } from "../../src/runtime/index.js";
 import { Mutex, mpsc, Notify, RwLock, Semaphore } from "../../src/sync/index.js";
-import type { Task } from "../../src/task/task.js";
 import { interval, sleep } from "../../src/time/index.js";
 import { Trigger } from "../helpers.js";
 
