@@ -10,7 +10,8 @@
  * switching modes would measure V8, not pollux: the drain's optimized code is specialized for one
  * mode, and switching deoptimizes it every round.
  *
- *   npm run build && node --expose-gc --import tsx bench/blocking/instrument-overhead.ts
+ *   npm run build && node --expose-gc --import tsx bench/blocking/instrument-overhead.ts [workload]
+ *   (GC=minor: a young-generation GC before each run instead of a full one)
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,7 @@ import { median, print } from "./median.js";
 const PROCESSES = Number(process.env.PROCESSES ?? 5);
 const SAMPLES = Number(process.env.SAMPLES ?? 9);
 const WARMUP = 3;
+const MINOR = process.env.GC === "minor";
 const workloads = { "ping-pong": pingPong, "spawn-join": spawnJoin, "tcp-echo": tcpEcho };
 type Name = keyof typeof workloads;
 
@@ -31,7 +33,8 @@ if (child !== undefined) {
   const pollux = workloads[child].contenders.pollux!;
   const times: number[] = [];
   for (let i = 0; i < WARMUP + SAMPLES; i++) {
-    (globalThis as { gc?: () => void }).gc?.();
+    // Full GC before each run unless GC=minor (the young-generation regime `npm run bench` uses).
+    (globalThis as { gc?: (o?: { type: string }) => void }).gc?.(MINOR ? { type: "minor" } : undefined);
     const sample = await pollux();
     const ms = typeof sample === "number" ? sample : sample.value;
     if (i >= WARMUP) times.push(ms);
