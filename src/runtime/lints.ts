@@ -8,7 +8,7 @@ import { type GrowthFinding, sampleGrowth } from "../task/growth-watch.js";
 import { IDLE } from "../task/task.js";
 import { formatSpawnSite } from "./slow-poll.js";
 import type { Lint, LintKind } from "./task-metrics-types.js";
-import { type TaskStats, type TaskTracker, TINY_JOB_MS } from "./task-tracker.js";
+import { type TaskRecord, type TaskTracker, TINY_JOB_MS } from "./task-tracker.js";
 
 /** One poll this long never let anything else run: an error, not a warning. */
 export const NEVER_YIELDED_MS = 1000;
@@ -22,10 +22,10 @@ const IDS_SHOWN = 10;
 /** Tasks of one spawn site that show one problem. */
 interface Group {
   readonly site: Error | null;
-  readonly tasks: TaskStats[];
+  readonly tasks: TaskRecord[];
 }
 
-function groupBySite(records: Iterable<TaskStats>, matches: (s: TaskStats) => boolean): Group[] {
+function groupBySite(records: Iterable<TaskRecord>, matches: (s: TaskRecord) => boolean): Group[] {
   const groups = new Map<Error | null, Group>();
   for (const s of records) {
     if (!matches(s)) continue;
@@ -72,7 +72,7 @@ function longest(g: Group): number {
 /** Every finding for `tracker`'s runtime, errors first. */
 export function computeLints(
   tracker: TaskTracker,
-  live: readonly TaskStats[],
+  live: readonly TaskRecord[],
   slowPollMs: number,
   now: number,
 ): Lint[] {

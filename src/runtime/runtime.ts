@@ -1162,10 +1162,7 @@ export class Runtime implements Executor {
           tracker.untimed(task, null, took, c.selfWakes - selfWakes, wakerRead);
         } else if (c.selfWakes === selfWakes && task.state === IDLE) {
           s.polls++;
-          d.idled++;
-          d.idleSince = tracker.coarseNow;
-          d.lastPollLost = !wakerRead;
-          if (!wakerRead) d.lostWakerPolls++;
+          d.wentIdle(tracker.coarseNow, wakerRead);
         } else {
           tracker.untimed(task, null, -1, c.selfWakes - selfWakes, wakerRead);
         }

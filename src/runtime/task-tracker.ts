@@ -69,9 +69,6 @@ export class TaskRecord {
   }
 }
 
-/** The record type the lints read. */
-export type TaskStats = TaskRecord;
-
 /** The part of a task's record a one-poll task never needs. */
 export class TaskDetail {
   /** Polls timed by the clock (sampled), and their time. */
@@ -100,6 +97,27 @@ export class TaskDetail {
   lastPollLost = false;
   /** Measured polls per power of two of microseconds (see TASK_BOUNDS). */
   hist: number[] | null = null;
+
+  /** A poll ending at `now` left the task waiting; `wakerRead`: that poll read a waker. */
+  wentIdle(now: number, wakerRead: boolean): void {
+    this.idled++;
+    this.idleSince = now;
+    this.lastPollLost = !wakerRead;
+    if (!wakerRead) this.lostWakerPolls++;
+  }
+
+  /** Woken at `now` (idle since `idleSince`, if it was): add the idle stretch. */
+  woke(now: number): void {
+    this.wakes++;
+    this.scheduled++;
+    const since = this.idleSince;
+    if (since >= 0) {
+      const idle = now - since;
+      this.idleTime += idle;
+      if (idle > this.maxIdle) this.maxIdle = idle;
+      this.idleSince = -1;
+    }
+  }
 
   recordPoll(ms: number): void {
     const us = ms * 1000;
@@ -223,15 +241,7 @@ export class TaskTracker {
       const s = r as TaskRecord;
       const d = s.detail;
       if (d !== null && ((s.polls + task.id) & this.mask) !== 0) {
-        d.wakes++;
-        d.scheduled++;
-        const since = d.idleSince;
-        if (since >= 0) {
-          const idle = this.coarseNow - since;
-          d.idleTime += idle;
-          if (idle > d.maxIdle) d.maxIdle = idle;
-          d.idleSince = -1;
-        }
+        d.woke(this.coarseNow);
         return;
       }
     }
@@ -240,18 +250,10 @@ export class TaskTracker {
 
   private wokenSlow(task: Task<unknown>, insidePoll: boolean): void {
     const s = this.recordOf(task, task.root);
-    const d = s.more;
-    d.wakes++;
-    d.scheduled++;
     const sampled = ((s.polls + task.id) & this.mask) === 0;
     const now = sampled || !insidePoll ? performance.now() : this.coarseNow;
     if (sampled) s.scheduledAt = now;
-    if (d.idleSince >= 0) {
-      const idle = now - d.idleSince;
-      d.idleTime += idle;
-      if (idle > d.maxIdle) d.maxIdle = idle;
-      d.idleSince = -1;
-    }
+    s.more.woke(now);
   }
 
   /** Whether `task`'s next poll is timed. */
@@ -321,20 +323,6 @@ export class TaskTracker {
     selfWakes: number,
     wakerRead: boolean,
   ): void {
-    const r = task.record;
-    if (took < 0 && selfWakes === 0 && typeof r === "object" && r !== null && task.state === IDLE) {
-      // The common case, a waiting task's unmeasured poll: a few field updates.
-      const s = r as TaskRecord;
-      const d = s.detail;
-      if (d !== null) {
-        s.polls++;
-        d.idled++;
-        d.idleSince = this.coarseNow;
-        d.lastPollLost = !wakerRead;
-        if (!wakerRead) d.lostWakerPolls++;
-        return;
-      }
-    }
     if (took < 0 && typeof task.record === "number" && task.state === COMPLETE) {
       // Lived one unmeasured poll: no record, only the tally and the ring.
       this.finishBare(task, this.spawnSites.siteOf(root));
@@ -369,11 +357,7 @@ export class TaskTracker {
     }
     const state = s.task.state;
     if (state === IDLE) {
-      const d = s.more;
-      d.idled++;
-      d.idleSince = this.coarseNow;
-      d.lastPollLost = !wakerRead;
-      if (!wakerRead) d.lostWakerPolls++;
+      s.more.wentIdle(this.coarseNow, wakerRead);
     } else if (state === SCHEDULED) {
       // It woke itself: requeued behind the others.
       const d = s.more;
@@ -451,8 +435,8 @@ export class TaskTracker {
   }
 
   /** Records of recently finished tasks that have one (up to FINISHED_KEPT). */
-  finishedStats(): TaskStats[] {
-    const out: TaskStats[] = [];
+  finishedStats(): TaskRecord[] {
+    const out: TaskRecord[] = [];
     for (const t of this.finished)
       if (typeof t.record === "object" && t.record !== null) out.push(t.record as TaskRecord);
     return out;
@@ -466,8 +450,8 @@ export class TaskTracker {
   }
 
   /** Records of `live` tasks that have one. */
-  records(live: readonly Task<unknown>[]): TaskStats[] {
-    const out: TaskStats[] = [];
+  records(live: readonly Task<unknown>[]): TaskRecord[] {
+    const out: TaskRecord[] = [];
     for (const t of live)
       if (typeof t.record === "object" && t.record !== null) out.push(t.record as TaskRecord);
     return out;
@@ -513,7 +497,7 @@ function siteText(site: Error | null): string | undefined {
 const STATES: readonly TaskState[] = ["idle", "scheduled", "running", "done"];
 
 /** `siteMean`: the mean sampled poll of the task's spawn site, for a task with no sample of its own. */
-function row(s: TaskStats, now: number, siteMean: number): TaskMetrics {
+function row(s: TaskRecord, now: number, siteMean: number): TaskMetrics {
   const task = s.task;
   const d = s.detail ?? (s.onlyPollTime >= 0 ? onlyPoll(s.onlyPollTime) : NO_DETAIL);
   const done = s.doneAt >= 0;
