@@ -16,7 +16,21 @@
  * (spawn, join, a suspended nested async fn, and what modules such as pollux/sync register with
  * `anchorWork`), and the objects they touched are kept here forever: a few kilobytes.
  */
+
+import { asyncFn } from "../future/async-fn.js";
+import { END } from "../future/end.js";
 import type { Async } from "../future/future.js";
+import { join } from "../future/join.js";
+import { joinAll } from "../future/join-all.js";
+import { pending } from "../future/pending.js";
+import { pollFn } from "../future/poll-fn.js";
+import { race } from "../future/race.js";
+import { ready } from "../future/ready.js";
+import { select } from "../future/select.js";
+import { CancellationToken } from "../task/cancellation-token.js";
+import { JoinSet } from "../task/join-set.js";
+import { spawn as spawnHere } from "../task/spawn.js";
+import type { Task } from "../task/task.js";
 import { yieldNow } from "../task/yield-now.js";
 import type { Runtime } from "./runtime.js";
 
@@ -28,15 +42,31 @@ const keep: Keep = (...objects) => {
   anchors.push(...objects);
 };
 let anchorRuntime: Runtime | null = null;
-let pending: ((keep: Keep) => Async<unknown>)[] = [];
+type Work = (keep: Keep) => Async<unknown>;
+let queued: [name: string, work: Work][] = [];
+/** Every anchor workload's task by name: one that never finishes anchors only half its objects. */
+const workloads = new Map<string, Task<unknown>>();
+
+function start(rt: Runtime, name: string, work: Async<unknown>): void {
+  const task = rt.spawn(work, { name: `map anchors: ${name}` });
+  workloads.set(name, task);
+  keep(task);
+}
 
 /**
  * Register a workload that exercises a module's hot classes on the anchor runtime and hands the
  * objects to `keep`. Runs when the first runtime is constructed (or at once if that happened).
+ * It must run to its end on its own (nothing else runs on the anchor runtime) without waiting
+ * for a timer or IO: the anchor runtime never keeps the process alive.
  */
-export function anchorWork(work: (keep: Keep) => Async<unknown>): void {
-  if (anchorRuntime === null) pending.push(work);
-  else anchors.push(anchorRuntime.spawn(work(keep)));
+export function anchorWork(name: string, work: Work): void {
+  if (anchorRuntime === null) queued.push([name, work]);
+  else start(anchorRuntime, name, work(keep));
+}
+
+/** @internal The anchor workloads that have not finished (a test checks that none is stuck). */
+export function unfinishedAnchors(): string[] {
+  return [...workloads].filter(([, task]) => !task.isFinished()).map(([name]) => name);
 }
 
 function* nested(): Async<number> {
@@ -44,20 +74,75 @@ function* nested(): Async<number> {
   return 1;
 }
 
+const nestedFn = asyncFn(nested);
+
 function* child(): Async<number> {
-  return (yield* nested()) + 1;
+  // An AsyncFnFuture awaited in place (its own frame driver) and one a task adopts: both kept,
+  // so the class's maps outlive a run whose only AsyncFnFuture was its root.
+  const awaited = nestedFn();
+  const adopted = nestedFn();
+  keep(awaited, adopted, spawnHere(adopted));
+  return (yield* awaited) + (yield* nested()) - 1;
+}
+
+/**
+ * The combinators and leaf futures of the layers below the runtime, each kept after it did its
+ * usual work: a child woken and polled again, a select whose loser was cancelled.
+ */
+function* combinators(): Async<number> {
+  const r = ready(1);
+  const y = yieldNow();
+  keep(r, y);
+  let sum = (yield* r) + 0;
+  yield* y;
+  const all = joinAll([yieldNow(), yieldNow(), ready(2)]);
+  const pair = join(nested(), ready(3));
+  const sel = select({ slow: pending<number>(), fast: nested() });
+  const first = race(yieldNow(), pending<void>());
+  const polled = pollFn<number>((cx) => {
+    cx.waker.wake();
+    return 4;
+  });
+  keep(all, pair, sel, first, polled);
+  sum += (yield* all).length + (yield* pair)[1] + (yield* sel).value + (yield* polled);
+  yield* first;
+  return sum;
+}
+
+/** The task layer's own futures: a JoinSet drained, a cancellation waited for. */
+function* taskLayer(): Async<number> {
+  const set = new JoinSet<number>();
+  set.spawn(nested());
+  set.spawn(nested());
+  const next = set.joinNext();
+  let sum = 0;
+  for (let v = yield* next; v !== END; v = yield* set.joinNext()) sum += v;
+  const token = new CancellationToken();
+  const cancelled = token.cancelled();
+  const waiter = spawnHere(cancelled);
+  yield* yieldNow();
+  token.cancel();
+  yield* waiter;
+  keep(set, next, token, cancelled, waiter);
+  return sum;
 }
 
 /** Start the anchor workloads on `rt`, a fresh runtime kept private to this module. */
 export function anchorMaps(rt: Runtime): void {
   anchorRuntime = rt;
-  const parent = rt.spawn(function* (): Async<number> {
-    const a = rt.spawn(child());
-    const b = rt.spawn(child());
-    keep(a, b);
-    return (yield* a) + (yield* b);
-  });
-  keep(rt, parent);
-  for (const work of pending) keep(rt.spawn(work(keep)));
-  pending = [];
+  keep(rt);
+  start(
+    rt,
+    "tasks",
+    (function* (): Async<number> {
+      const a = rt.spawn(child());
+      const b = rt.spawn(child());
+      keep(a, b);
+      return (yield* a) + (yield* b);
+    })(),
+  );
+  start(rt, "combinators", combinators());
+  start(rt, "task layer", taskLayer());
+  for (const [name, work] of queued) start(rt, name, work(keep));
+  queued = [];
 }

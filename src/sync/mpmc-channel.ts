@@ -28,8 +28,11 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
+import { yieldNow } from "../task/yield-now.js";
 import { SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -599,3 +602,24 @@ export function unbounded<T>(): [UnboundedSender<T>, Receiver<T>] {
   const chan = new MChan<T>(Number.POSITIVE_INFINITY);
   return [new UnboundedSender(chan), new Receiver(chan)];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a full bounded channel, a woken sender and receiver.
+anchorWork("mpmc-channel", function* (keep) {
+  const [tx, rx] = channel<number>(1);
+  const [utx] = unbounded<number>();
+  utx.send(0);
+  yield* tx.send(1);
+  const blocked = tx.send(2);
+  const sender = spawn(blocked);
+  yield* yieldNow();
+  const first = rx.recv();
+  yield* first;
+  yield* sender;
+  yield* rx.recv();
+  const waiting = rx.recv();
+  const receiver = spawn(waiting);
+  yield* yieldNow();
+  yield* tx.send(3);
+  yield* receiver;
+  keep(tx, rx, utx, blocked, sender, first, waiting, receiver);
+});

@@ -34,6 +34,8 @@ import { anchorWork } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
+import { yieldNow } from "../task/yield-now.js";
 import { checkDuration } from "../time/duration.js";
 import { type Sleep, sleep } from "../time/sleep.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
@@ -988,18 +990,25 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   return [new Sender(chan), new Receiver(chan)];
 }
 
-// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
-anchorWork(function* (keep) {
+// Map anchors (see runtime/map-anchors.ts): a send and a receive that completed at once, and a
+// sender and a receiver that each waited and were woken.
+anchorWork("mpsc-bounded", function* (keep) {
   const [tx, rx] = channel<number>(1);
-  keep(tx, rx);
   yield* tx.send(1);
-  const send = tx.send(2);
-  keep(send);
-  yield* send;
-  const recv = rx.recv();
-  keep(recv);
-  yield* recv;
+  const blocked = tx.send(2);
+  const sender = spawn(blocked);
+  yield* yieldNow();
+  const first = rx.recv();
+  keep(tx, rx, blocked, sender, first);
+  yield* first;
+  yield* sender;
   yield* rx.recv();
+  const waiting = rx.recv();
+  const receiver = spawn(waiting);
+  yield* yieldNow();
+  yield* tx.send(3);
+  yield* receiver;
   tx.close();
   yield* rx.recv();
+  keep(waiting, receiver);
 });

@@ -16,6 +16,8 @@ import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
+import { spawn } from "../task/spawn.js";
+import { yieldNow } from "../task/yield-now.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
 import { aliveSenders, twoReceivers } from "./mpsc-bounded.js";
@@ -381,14 +383,20 @@ export function unbounded<T>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
   return [new UnboundedSender(chan), new UnboundedReceiver(chan)];
 }
 
-// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
-anchorWork(function* (keep) {
+// Map anchors (see runtime/map-anchors.ts): a value received at once, and a receiver that waited
+// and was woken.
+anchorWork("mpsc-unbounded", function* (keep) {
   const [tx, rx] = unbounded<number>();
-  keep(tx, rx);
   tx.send(1);
   const recv = rx.recv();
-  keep(recv);
+  keep(tx, rx, recv);
   yield* recv;
+  const waiting = rx.recv();
+  const receiver = spawn(waiting);
+  yield* yieldNow();
+  tx.send(2);
+  yield* receiver;
   tx.close();
   yield* rx.recv();
+  keep(waiting, receiver);
 });

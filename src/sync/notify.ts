@@ -16,7 +16,10 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
+import { yieldNow } from "../task/yield-now.js";
 import { WaitList } from "./wait-list.js";
 
 const INIT = 0;
@@ -241,3 +244,17 @@ export class Notify {
     }
   }
 }
+
+// Map anchors (see runtime/map-anchors.ts): a waiter woken by notifyOne, one by a stored permit.
+anchorWork("notify", function* (keep) {
+  const notify = new Notify();
+  const waiting = notify.notified();
+  const waiter = spawn(waiting);
+  yield* yieldNow();
+  notify.notifyOne();
+  yield* waiter;
+  notify.notifyOne();
+  const stored = notify.notified();
+  yield* stored;
+  keep(notify, waiting, waiter, stored);
+});

@@ -271,7 +271,7 @@ export function oneshot<T>(): [OneshotSender<T>, OneshotReceiver<T>] {
 }
 
 // Map anchors (see runtime/map-anchors.ts): a oneshot that delivered its value.
-anchorWork(function* (keep) {
+anchorWork("oneshot", function* (keep) {
   const [tx, rx] = oneshot<number>();
   keep(tx, rx);
   tx.send(1);

@@ -14,7 +14,10 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
+import { yieldNow } from "../task/yield-now.js";
 import { AcquireError } from "./errors.js";
 import { checkCount, MAX_COUNT } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -333,3 +336,20 @@ export class Semaphore {
     this.permits += n;
   }
 }
+
+// Map anchors (see runtime/map-anchors.ts): a permit taken at once and one a waiter was woken for.
+anchorWork("semaphore", function* (keep) {
+  const sem = new Semaphore(1);
+  const first = sem.acquire();
+  const permit = yield* first;
+  const second = sem.acquire();
+  const waiter = spawn(
+    (function* () {
+      (yield* second).release();
+    })(),
+  );
+  yield* yieldNow();
+  permit.release();
+  yield* waiter;
+  keep(sem, first, permit, second, waiter);
+});

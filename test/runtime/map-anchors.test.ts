@@ -1,0 +1,44 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { unfinishedAnchors } from "../../src/runtime/map-anchors.js";
+import { Runtime } from "../../src/runtime/runtime.js";
+// The modules that register anchor workloads, loaded as an application would load them.
+import "../../src/stream/index.js";
+import "../../src/sync/index.js";
+import "../../src/time/index.js";
+
+const fixture = fileURLToPath(new URL("../fixtures/full-gc.mjs", import.meta.url));
+
+describe("map anchors", () => {
+  it("every anchor workload runs to its end on its own", async () => {
+    new Runtime();
+    // The anchor runtime drains in its own event-loop turns; give it a few (a stuck workload
+    // never finishes, however long we wait).
+    for (let turn = 0; turn < 50 && unfinishedAnchors().length > 0; turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(unfinishedAnchors()).toEqual([]);
+  });
+
+  it("a full GC between runs does not deoptimize user code that awaits pollux objects (needs `npm run build`)", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--expose-gc", "--trace-deopt", fixture, "8"],
+      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_ENV: "production" } },
+    );
+    expect(stdout).toContain("done");
+    const weak = new Set(
+      [
+        ...stdout.matchAll(
+          /<SharedFunctionInfo ([^>]*)>\) \(opt id \d+\) for deoptimization, reason: weak objects/g,
+        ),
+      ].map((m) => m[1]),
+    );
+    // The control (a class of the fixture's own whose objects all die) proves that the run was
+    // long enough for optimized code to exist and that a full GC does discard it.
+    expect(weak).toContain("control_list");
+    expect([...weak].filter((name) => name?.startsWith("user_"))).toEqual([]);
+  }, 120_000);
+});
