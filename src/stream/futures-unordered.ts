@@ -7,7 +7,7 @@ import { childFuture } from "../future/child-waker.js";
 import { isFuture } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import type { Context, Poll } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
 import { yieldNow } from "../task/yield-now.js";
 import type { End } from "./poll-next.js";
@@ -87,12 +87,11 @@ export class FuturesUnordered<T> extends StreamBase<T> {
 }
 
 // Map anchors (see runtime/map-anchors.ts): a set drained through woken children.
-anchorWork("futures-unordered", function* (keep) {
+anchorWork("futures-unordered", (keep, cx) => {
   const set = new FuturesUnordered<void>();
   set.push(yieldNow());
   set.push(yieldNow());
   const next = set.next();
+  pollReady(next, cx);
   keep(set, next);
-  yield* next;
-  while ((yield* set.next()) !== END) {}
 });

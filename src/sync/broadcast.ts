@@ -16,10 +16,9 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { Lagged, SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
@@ -468,15 +467,14 @@ export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastRe
 }
 
 // Map anchors (see runtime/map-anchors.ts): a value received at once and one a receiver waited for.
-anchorWork("broadcast", function* (keep) {
+anchorWork("broadcast", (keep, cx) => {
   const [tx, rx] = broadcast<number>(2);
   tx.send(1);
   const first = rx.recv();
-  yield* first;
+  pollReady(first, cx);
   const waiting = rx.recv();
-  const receiver = spawn(waiting);
-  yield* yieldNow();
+  waiting.poll(cx);
   tx.send(2);
-  yield* receiver;
-  keep(tx, rx, first, waiting, receiver);
+  pollReady(waiting, cx);
+  keep(tx, rx, first, waiting);
 });

@@ -28,11 +28,10 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
 import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -604,22 +603,20 @@ export function unbounded<T>(): [UnboundedSender<T>, Receiver<T>] {
 }
 
 // Map anchors (see runtime/map-anchors.ts): a full bounded channel, a woken sender and receiver.
-anchorWork("mpmc-channel", function* (keep) {
+anchorWork("mpmc-channel", (keep, cx) => {
   const [tx, rx] = channel<number>(1);
   const [utx] = unbounded<number>();
   utx.send(0);
-  yield* tx.send(1);
+  pollReady(tx.send(1), cx);
   const blocked = tx.send(2);
-  const sender = spawn(blocked);
-  yield* yieldNow();
+  blocked.poll(cx);
   const first = rx.recv();
-  yield* first;
-  yield* sender;
-  yield* rx.recv();
+  pollReady(first, cx);
+  pollReady(blocked, cx);
+  pollReady(rx.recv(), cx);
   const waiting = rx.recv();
-  const receiver = spawn(waiting);
-  yield* yieldNow();
-  yield* tx.send(3);
-  yield* receiver;
-  keep(tx, rx, utx, blocked, sender, first, waiting, receiver);
+  waiting.poll(cx);
+  pollReady(tx.send(3), cx);
+  pollReady(waiting, cx);
+  keep(tx, rx, utx, blocked, first, waiting);
 });

@@ -30,12 +30,11 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { checkDuration } from "../time/duration.js";
 import { type Sleep, sleep } from "../time/sleep.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
@@ -992,23 +991,20 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
 
 // Map anchors (see runtime/map-anchors.ts): a send and a receive that completed at once, and a
 // sender and a receiver that each waited and were woken.
-anchorWork("mpsc-bounded", function* (keep) {
+anchorWork("mpsc-bounded", (keep, cx) => {
   const [tx, rx] = channel<number>(1);
-  yield* tx.send(1);
+  pollReady(tx.send(1), cx);
   const blocked = tx.send(2);
-  const sender = spawn(blocked);
-  yield* yieldNow();
+  blocked.poll(cx);
   const first = rx.recv();
-  keep(tx, rx, blocked, sender, first);
-  yield* first;
-  yield* sender;
-  yield* rx.recv();
+  pollReady(first, cx);
+  pollReady(blocked, cx);
+  pollReady(rx.recv(), cx);
   const waiting = rx.recv();
-  const receiver = spawn(waiting);
-  yield* yieldNow();
-  yield* tx.send(3);
-  yield* receiver;
+  waiting.poll(cx);
+  pollReady(tx.send(3), cx);
+  pollReady(waiting, cx);
   tx.close();
-  yield* rx.recv();
-  keep(waiting, receiver);
+  pollReady(rx.recv(), cx);
+  keep(tx, rx, blocked, first, waiting);
 });

@@ -11,13 +11,12 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
 import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
 import { aliveSenders, twoReceivers } from "./mpsc-bounded.js";
@@ -385,18 +384,16 @@ export function unbounded<T>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
 
 // Map anchors (see runtime/map-anchors.ts): a value received at once, and a receiver that waited
 // and was woken.
-anchorWork("mpsc-unbounded", function* (keep) {
+anchorWork("mpsc-unbounded", (keep, cx) => {
   const [tx, rx] = unbounded<number>();
   tx.send(1);
   const recv = rx.recv();
-  keep(tx, rx, recv);
-  yield* recv;
+  pollReady(recv, cx);
   const waiting = rx.recv();
-  const receiver = spawn(waiting);
-  yield* yieldNow();
+  waiting.poll(cx);
   tx.send(2);
-  yield* receiver;
+  pollReady(waiting, cx);
   tx.close();
-  yield* rx.recv();
-  keep(waiting, receiver);
+  pollReady(rx.recv(), cx);
+  keep(tx, rx, recv, waiting);
 });

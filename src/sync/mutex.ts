@@ -16,10 +16,8 @@ import { type Future, FutureBase, type Suspend } from "../future/future.js";
 import { instanceLabel, taskLabel } from "../future/instance-id.js";
 import { isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { describe } from "./validate.js";
 import { WaitList } from "./wait-list.js";
 
@@ -343,20 +341,15 @@ function* withLockBody<T, R>(
 }
 
 // Map anchors (see runtime/map-anchors.ts): a lock taken at once and one a waiter was woken for.
-anchorWork("mutex", function* (keep) {
+anchorWork("mutex", (keep, cx) => {
   const mutex = new Mutex(0);
   const first = mutex.lock();
-  const guard = yield* first;
+  const guard = pollReady(first, cx);
   const second = mutex.lock();
-  const waiter = spawn(
-    (function* () {
-      const g = yield* second;
-      g.value++;
-      g.release();
-    })(),
-  );
-  yield* yieldNow();
+  second.poll(cx);
+  guard.value++;
   guard.release();
-  yield* waiter;
-  keep(mutex, first, guard, second, waiter);
+  const woken = pollReady(second, cx);
+  woken.release();
+  keep(mutex, first, guard, second, woken);
 });

@@ -16,10 +16,9 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { WaitList } from "./wait-list.js";
 
 const INIT = 0;
@@ -246,15 +245,14 @@ export class Notify {
 }
 
 // Map anchors (see runtime/map-anchors.ts): a waiter woken by notifyOne, one by a stored permit.
-anchorWork("notify", function* (keep) {
+anchorWork("notify", (keep, cx) => {
   const notify = new Notify();
   const waiting = notify.notified();
-  const waiter = spawn(waiting);
-  yield* yieldNow();
+  waiting.poll(cx);
   notify.notifyOne();
-  yield* waiter;
+  pollReady(waiting, cx);
   notify.notifyOne();
   const stored = notify.notified();
-  yield* stored;
-  keep(notify, waiting, waiter, stored);
+  pollReady(stored, cx);
+  keep(notify, waiting, stored);
 });

@@ -12,10 +12,8 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { checkCount, describe, MAX_COUNT } from "./validate.js";
 import { WaitList } from "./wait-list.js";
 
@@ -461,21 +459,16 @@ export class RwLock<T> {
   }
 }
 
-// Map anchors (see runtime/map-anchors.ts): readers, and a writer woken when they leave.
-anchorWork("rwlock", function* (keep) {
+// Map anchors (see runtime/map-anchors.ts): a reader, and a writer woken when it leaves.
+anchorWork("rwlock", (keep, cx) => {
   const lock = new RwLock(0);
   const read = lock.read();
-  const reader = yield* read;
+  const reader = pollReady(read, cx);
   const write = lock.write();
-  const writer = spawn(
-    (function* () {
-      const g = yield* write;
-      g.value++;
-      g.release();
-    })(),
-  );
-  yield* yieldNow();
+  write.poll(cx);
   reader.release();
-  yield* writer;
+  const writer = pollReady(write, cx);
+  writer.value++;
+  writer.release();
   keep(lock, read, reader, write, writer);
 });

@@ -14,10 +14,8 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { AcquireError } from "./errors.js";
 import { checkCount, MAX_COUNT } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -338,18 +336,14 @@ export class Semaphore {
 }
 
 // Map anchors (see runtime/map-anchors.ts): a permit taken at once and one a waiter was woken for.
-anchorWork("semaphore", function* (keep) {
+anchorWork("semaphore", (keep, cx) => {
   const sem = new Semaphore(1);
   const first = sem.acquire();
-  const permit = yield* first;
+  const permit = pollReady(first, cx);
   const second = sem.acquire();
-  const waiter = spawn(
-    (function* () {
-      (yield* second).release();
-    })(),
-  );
-  yield* yieldNow();
+  second.poll(cx);
   permit.release();
-  yield* waiter;
-  keep(sem, first, permit, second, waiter);
+  const woken = pollReady(second, cx);
+  woken.release();
+  keep(sem, first, permit, second, woken);
 });

@@ -12,10 +12,9 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { spawn } from "../task/spawn.js";
-import { yieldNow } from "../task/yield-now.js";
 import { RecvError, SendError } from "./errors.js";
 import { WaitList } from "./wait-list.js";
 
@@ -489,12 +488,11 @@ export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
 }
 
 // Map anchors (see runtime/map-anchors.ts): a receiver woken by a change.
-anchorWork("watch", function* (keep) {
+anchorWork("watch", (keep, cx) => {
   const [tx, rx] = watch(0);
   const changed = rx.changed();
-  const receiver = spawn(changed);
-  yield* yieldNow();
+  changed.poll(cx);
   tx.send(1);
-  yield* receiver;
-  keep(tx, rx, changed, receiver);
+  pollReady(changed, cx);
+  keep(tx, rx, changed);
 });
