@@ -39,6 +39,7 @@ import type { Executor, SpawnOptions } from "../task/executor.js";
 import { enableGrowthWatch } from "../task/growth-watch.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, IDLE, OK, Task } from "../task/task.js";
+import { cappedList } from "./capped-list.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
 import { Handle } from "./handle.js";
@@ -258,12 +259,20 @@ function positiveInt(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** Deadlock and stall reports carry a task dump only up to this many live tasks. */
+const REPORT_DUMP_MAX_TASKS = 2_000;
+
 function defaultStall(report: StallReport): void {
   console.error(report.message);
 }
 
 function defaultOrphans(orphans: WaitingTask[]): void {
-  const list = orphans.map((t) => `task ${t.label} (awaits ${t.awaits})`).join(", ");
+  const list = cappedList(
+    orphans.length,
+    (i) => `task ${orphans[i]!.label} (awaits ${orphans[i]!.awaits})`,
+    ", ",
+    "the onOrphans hook's argument",
+  );
   console.error(
     `pollux: main returned with ${orphans.length} task${orphans.length === 1 ? "" : "s"} still alive; ` +
       `cancelling ${orphans.length === 1 ? "it" : "them"} (finally blocks run): ${list}. Await them or spawn them in a ` +
@@ -1339,6 +1348,8 @@ export class Runtime implements Executor {
 
   /** The dump for a report; a report must come out even if the dump fails. */
   private safeDump(): TaskDump | undefined {
+    // ~0.1 ms per task: a report about 100,000 stuck tasks must not take ten seconds to appear.
+    if (this.alive > REPORT_DUMP_MAX_TASKS) return undefined;
     try {
       return this.dump();
     } catch {

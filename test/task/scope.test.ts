@@ -276,8 +276,31 @@ describe("onOrphans", () => {
     expect(errors[0]).toMatch(/main returned with 1 task still alive.*"ticker".*onOrphans: false/);
   });
 
-  it("rejects a bad option with the fix", () => {
-    expect(() => run(function* () {}, { onOrphans: 1 as never })).rejects.toThrow(
+  it("default: a readable line for thousands of orphans, naming the first 20 and counting the rest", async () => {
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => errors.push(a.join(" "));
+    try {
+      await run(
+        function* () {
+          for (let i = 0; i < 5_000; i++) spawn(parked("bg", []), { name: `t${i}` });
+          yield* yieldNow();
+        },
+        { instrument: false },
+      );
+    } finally {
+      console.error = orig;
+    }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/main returned with 5000 tasks still alive/);
+    expect(errors[0]).toContain('"t19"');
+    expect(errors[0]).not.toContain('"t20"');
+    expect(errors[0]).toMatch(/… and 4980 more \(all of them in the onOrphans hook's argument\)/);
+    expect(errors[0]!.length).toBeLessThan(4_000);
+  });
+
+  it("rejects a bad option with the fix", async () => {
+    await expect(() => run(function* () {}, { onOrphans: 1 as never })).rejects.toThrow(
       /onOrphans must be a function/,
     );
   });
