@@ -37,7 +37,7 @@ import { pollProceed } from "../task/coop.js";
 import { spawn } from "../task/spawn.js";
 import { checkDuration } from "../time/duration.js";
 import { type Sleep, sleep } from "../time/sleep.js";
-import { Closed, ClosedSignal } from "./closed-signal.js";
+import { Closed, type ClosedSignal, lazySignal } from "./closed-signal.js";
 import { SendError, SendTimeoutError } from "./errors.js";
 import { checkRecvLimit, RecvMany } from "./recv-many.js";
 import { checkCount } from "./validate.js";
@@ -55,9 +55,16 @@ const SEND = 0;
 const RESERVE = 1;
 const RESERVE_MANY = 2;
 
+// A parked channel (the common case: a task waiting on its own receiver) allocates neither its
+// message ring nor its wait list: both start as these shared empty ones, which are only ever read
+// (length, head; takeAll on an empty list writes back the same nulls) and replaced before a write.
+const EMPTY_RING = new Ring<never>(1);
+const NO_WAITERS = new WaitList<never>();
+
 /** @internal state shared by the senders and the receiver of one bounded channel. */
 export class Chan<T> {
-  readonly buf: Ring<T>;
+  /** The queued messages; the shared empty ring until the first message (see `enqueue`). */
+  buf: Ring<T> = EMPTY_RING as Ring<T>;
   /** Free slots not promised to anyone. Zero whenever senders wait. */
   available: number;
   /** Slots promised (granted senders, outstanding permits) but not yet filled. */
@@ -68,18 +75,20 @@ export class Chan<T> {
   rxWaker: Waker | null = null;
   /** The recv future currently registered, for detecting two concurrent receivers. */
   rxWaiter: object | null = null;
-  readonly waiters = new WaitList<SlotFuture<T, unknown>>();
-  /** Fires when the receiver closes: `Sender.closed()`. */
-  readonly closedSignal = new ClosedSignal();
+  /** Senders waiting for a slot, in order; the shared empty list until the first waits. */
+  waiters: WaitList<SlotFuture<T, unknown>> = NO_WAITERS as WaitList<SlotFuture<T, unknown>>;
+  /** Fires when the receiver closes: `Sender.closed()`. Created by the first `closed()`. */
+  closedSignal: ClosedSignal | null = null;
 
   constructor(readonly capacity: number) {
     this.available = capacity;
-    this.buf = new Ring<T>(Math.min(capacity, 64));
   }
 
   /** Buffer a value whose slot is already accounted for, and wake the receiver. */
   enqueue(value: T): void {
-    this.buf.push(value);
+    let buf = this.buf;
+    if (buf === EMPTY_RING) buf = this.buf = new Ring<T>(Math.min(this.capacity, 64));
+    buf.push(value);
     const w = this.rxWaker;
     if (w !== null) {
       this.rxWaker = null;
@@ -134,7 +143,7 @@ export class Chan<T> {
   closeReceiver(): void {
     if (this.rxClosed) return;
     this.rxClosed = true;
-    this.closedSignal.fire();
+    this.closedSignal?.fire();
     // Queued senders fail with their value. Granted ones keep their slot: like a reserved permit,
     // they may still send, and the receiver drains what they send.
     for (let n = this.waiters.takeAll(); n !== null; ) {
@@ -193,6 +202,7 @@ class SlotFuture<T, R> extends FutureBase<R> {
         chan.available = 0;
         this.state = WAITING;
         this.waker = cx.waker;
+        if (chan.waiters === NO_WAITERS) chan.waiters = new WaitList();
         chan.waiters.push(this as SlotFuture<T, unknown>);
         return PENDING;
       }
@@ -481,7 +491,9 @@ export class Sender<T> {
    * if (r.key === "gone") return; // nobody reads the response any more
    */
   closed(): Closed {
-    return new Closed(this.chan.closedSignal);
+    const chan = this.chan;
+    chan.closedSignal = lazySignal(chan.closedSignal, chan.rxClosed);
+    return new Closed(chan.closedSignal);
   }
 
   /**

@@ -17,7 +17,7 @@ import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
 import { spawn } from "../task/spawn.js";
-import { Closed, ClosedSignal } from "./closed-signal.js";
+import { Closed, type ClosedSignal, lazySignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
 import { aliveSenders, twoReceivers } from "./mpsc-bounded.js";
 import { checkRecvLimit, RecvMany } from "./recv-many.js";
@@ -29,8 +29,8 @@ export class UChan<T> {
   rxClosed = false;
   rxWaker: Waker | null = null;
   rxWaiter: object | null = null;
-  /** Fires when the receiver closes: `UnboundedSender.closed()`. */
-  readonly closedSignal = new ClosedSignal();
+  /** Fires when the receiver closes: `UnboundedSender.closed()`. Created by the first `closed()`. */
+  closedSignal: ClosedSignal | null = null;
 
   drained(): boolean {
     return this.buf.length === 0 && (this.senders === 0 || this.rxClosed);
@@ -184,7 +184,9 @@ export class UnboundedSender<T> {
    * spawn(function* () { yield* tx.closed(); unsubscribe(); }); // stop the feed when nobody reads
    */
   closed(): Closed {
-    return new Closed(this.chan.closedSignal);
+    const chan = this.chan;
+    chan.closedSignal = lazySignal(chan.closedSignal, chan.rxClosed);
+    return new Closed(chan.closedSignal);
   }
 
   /**
@@ -339,7 +341,7 @@ export class UnboundedReceiver<T> {
     const chan = this.chan;
     if (chan.rxClosed) return;
     chan.rxClosed = true;
-    chan.closedSignal.fire();
+    chan.closedSignal?.fire();
     if (chan.buf.length === 0) chan.wakeReceiver();
   }
 
