@@ -94,6 +94,8 @@ function* anchorTask(): Generator<Suspend, void, unknown> {
 
 function* neverStarted(): Generator<Suspend, void, unknown> {}
 
+function noop(): void {}
+
 /** The future layer's combinators and leaf futures, and the task layer's own futures. */
 function coreAnchor(keepHere: Keep, cx: Context): void {
   const r = ready(1);
@@ -132,6 +134,15 @@ export function anchorMaps(rt: Runtime): void {
   const task = rt.spawn(anchorTask(), { name: "map anchors" });
   anchorCx = new Task<unknown>(rt, -1, "map anchors (context)", null, neverStarted() as Gen);
   keep(rt, task, anchorCx);
+  // Node's own objects that pollux's hot paths create, where V8 inlines their constructors: the
+  // drain's `setImmediate` (an Immediate) and the timer driver's `setTimeout` (a Timeout). When
+  // none is alive at a full GC (a program that waited for the check phase has no immediate
+  // pending), their maps die and the drain is deoptimized: deep-yield-1 ran 2x slower.
+  const immediate = setImmediate(noop);
+  clearImmediate(immediate);
+  const timer = setTimeout(noop, 1);
+  clearTimeout(timer);
+  keep(immediate, timer);
   apply("core", coreAnchor);
   for (const [name, anchor] of queued) apply(name, anchor);
   queued = [];
