@@ -3,6 +3,11 @@
  *
  * @module
  */
+
+export type { CoreMetrics } from "./cores/group.js";
+export type { CoreTransferable, ModuleTask } from "./cores/module-task.js";
+export { coreMetrics, spawnAnywhere, spawnOn } from "./cores/spawn-on.js";
+export { type WithTransfer, withTransfer } from "./cores/with-transfer.js";
 export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 export type { AwaitedFuture, DumpedTask, DumpedTaskState, TaskDump } from "./dump.js";
 export { Handle } from "./handle.js";

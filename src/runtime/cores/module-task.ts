@@ -1,0 +1,74 @@
+/**
+ * `ModuleTask`: what `spawnOn` and `spawnAnywhere` run. A worker runtime shares no variables with
+ * the caller's module, so a task is named by where its code lives (a module URL and an export),
+ * as in `spawnBlocking`'s module form; the export is an async fn (a generator function, or a
+ * function returning a future), called with the arguments in the worker and run as a task there.
+ */
+
+/** What `transfer` may move: ArrayBuffers and MessagePorts (structurally, to need no `@types/node`). */
+export type CoreTransferable = ArrayBuffer | { postMessage(message: unknown): void };
+
+/**
+ * A task that runs on another runtime: the async fn `export` of the ES module `module`.
+ *
+ * @example
+ * const resize: ModuleTask = { module: new URL("./resize.js", import.meta.url), export: "resize" };
+ */
+export interface ModuleTask {
+  /** Absolute URL of the module, usually `new URL("./work.js", import.meta.url)`, or a `file:` URL string. */
+  readonly module: { readonly href: string } | string;
+  /** The exported async fn's name. Default `"default"`. */
+  readonly export?: string;
+  /** ArrayBuffers and MessagePorts among the arguments to move instead of copying. */
+  readonly transfer?: readonly CoreTransferable[];
+  /** Task name, in errors and reports. Default `"<export> from <file>"`. */
+  readonly name?: string;
+}
+
+/** A validated {@link ModuleTask}. */
+export interface ResolvedTask {
+  readonly url: string;
+  readonly exportName: string;
+  readonly transfer: readonly CoreTransferable[] | undefined;
+  readonly label: string;
+}
+
+/** Check `task` and name what is wrong with it, with the fix. */
+export function resolveTask(task: unknown, where: string): ResolvedTask {
+  if (typeof task !== "object" || task === null || !("module" in task)) {
+    throw new TypeError(
+      `${where}: the task must be { module: new URL("./work.js", import.meta.url), export: "name" } ` +
+        `(an async fn exported by an ES module); got ${task === null ? "null" : typeof task}. ` +
+        "A function cannot be sent to another thread's runtime: its variables live on this thread's heap.",
+    );
+  }
+  const t = task as ModuleTask;
+  const m = t.module as unknown;
+  let url: string;
+  if (m instanceof URL) url = m.href;
+  else if (typeof m === "string" && /^(file|data):/.test(m)) url = m;
+  else {
+    throw new TypeError(
+      `${where}: module must be a URL, e.g. new URL("./work.js", import.meta.url), or a file: URL string; ` +
+        `got ${JSON.stringify(m)}. A relative path would resolve against the worker, not your module.`,
+    );
+  }
+  const exportName = t.export ?? "default";
+  if (typeof exportName !== "string") {
+    throw new TypeError(
+      `${where}: export must be a string naming the module's export; got ${typeof exportName}.`,
+    );
+  }
+  if (t.transfer !== undefined && !Array.isArray(t.transfer)) {
+    throw new TypeError(`${where}: transfer must be an array of ArrayBuffers and MessagePorts.`);
+  }
+  if (t.name !== undefined && typeof t.name !== "string") {
+    throw new TypeError(`${where}: name must be a string; got ${typeof t.name}.`);
+  }
+  return {
+    url,
+    exportName,
+    transfer: t.transfer,
+    label: t.name ?? `${exportName} from ${url.slice(url.lastIndexOf("/") + 1)}`,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The main module of a worker runtime: a complete pollux `Runtime` (its own run queue, timer wheel
+ * and IO) on a worker thread, running the tasks its group sends (see `protocol.ts`).
+ *
+ * No `run()` is waiting here: tasks are spawned from the port callback onto the runtime (as
+ * `Handle.spawn` does from any Node callback), and each task's completion is observed through its
+ * join waker, which queues the reply; replies go out batched, one post per drain.
+ *
+ * The thread lives as long as the group: its `parentPort` listener keeps it alive, and the calling
+ * thread `unref`s it while nothing is in flight, so it never holds the process open.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { serializeError } from "../../task/blocking/remote-error.js";
+import { FAILED, OK as T_OK, type Task } from "../../task/task.js";
+import { Runtime } from "../runtime.js";
+import { Outbox } from "./outbox.js";
+import {
+  ABORT,
+  CANCELLED,
+  DEFINE,
+  ERR,
+  METRICS,
+  METRICS_REPLY,
+  OK,
+  SPAWN,
+  type WorkerInit,
+} from "./protocol.js";
+import { isWithTransfer } from "./with-transfer.js";
+
+const port = parentPort;
+if (port === null) throw new Error("pollux: worker-entry.js runs only as a worker runtime's thread.");
+const init = workerData as WorkerInit;
+const loads = new Int32Array(init.loads);
+const index = init.index;
+const rt = new Runtime({ instrument: init.instrument, onOrphans: false });
+
+const outbox = new Outbox(port as never, (msg, error) => {
+  // A result that cannot be cloned: say so instead.
+  outbox.push([
+    ERR,
+    msg[1],
+    serializeError(
+      new TypeError(
+        `the task's result could not be sent back to the calling thread (structured clone failed: ${
+          (error as Error)?.message ?? String(error)
+        }). Return plain data (objects, arrays, strings, numbers, typed arrays, Maps, Sets), or move buffers with withTransfer(value, [buffer]).`,
+      ),
+    ),
+  ]);
+});
+
+/** A spawn target: a module's export, loaded once per thread. */
+class Target {
+  fn: ((...args: unknown[]) => unknown) | null = null;
+  error: unknown = null;
+  /** Spawns that arrived while the module was loading: [callId, args, name]. */
+  waiting: [number, unknown[], string][] | null = [];
+
+  constructor(
+    readonly url: string,
+    readonly exportName: string,
+  ) {
+    import(url).then(
+      (m: Record<string, unknown>) => {
+        const fn = m[exportName];
+        if (typeof fn === "function") this.fn = fn as (...args: unknown[]) => unknown;
+        else {
+          this.error = new TypeError(
+            `module ${url} has no exported function "${exportName}" (exports: ${Object.keys(m).join(", ") || "none"}).`,
+          );
+        }
+        this.flushWaiting();
+      },
+      (error: unknown) => {
+        this.error = error;
+        this.flushWaiting();
+      },
+    );
+  }
+
+  private flushWaiting(): void {
+    const waiting = this.waiting!;
+    this.waiting = null;
+    for (const [id, args, name] of waiting) start(this, id, args, name);
+  }
+}
+
+const targets = new Map<number, Target>();
+/** Tasks running here, by call id (for aborts). */
+const tasks = new Map<number, Task<unknown>>();
+/** Calls aborted before their module loaded. */
+const abortedEarly = new Set<number>();
+
+/** Observes one task's end (its join waker) and replies. */
+class Reply {
+  constructor(
+    readonly id: number,
+    readonly task: Task<unknown>,
+  ) {}
+
+  wake(): void {
+    const { id, task } = this;
+    tasks.delete(id);
+    Atomics.sub(loads, index, 1);
+    const outcome = task.outcome;
+    if (outcome === T_OK) {
+      const v = task.result;
+      if (isWithTransfer(v)) outbox.push([OK, id, v.value], v.transfer);
+      else outbox.push([OK, id, v]);
+    } else if (outcome === FAILED) {
+      outbox.push([ERR, id, serializeError(task.result)]);
+    } else {
+      outbox.push([CANCELLED, id]);
+    }
+  }
+}
+
+function start(target: Target, id: number, args: unknown[], name: string): void {
+  if (abortedEarly.delete(id)) {
+    Atomics.sub(loads, index, 1);
+    outbox.push([CANCELLED, id]);
+    return;
+  }
+  let task: Task<unknown>;
+  try {
+    if (target.fn === null) throw target.error;
+    task = rt.spawn(target.fn(...args) as never, { name }) as Task<unknown>;
+  } catch (error) {
+    Atomics.sub(loads, index, 1);
+    outbox.push([ERR, id, serializeError(error)]);
+    return;
+  }
+  task.markObserved();
+  tasks.set(id, task);
+  task.joinWaker = new Reply(id, task);
+}
+
+port.on("message", (batch: unknown[][]) => {
+  for (let i = 0; i < batch.length; i++) {
+    const msg = batch[i]!;
+    switch (msg[0]) {
+      case SPAWN: {
+        const target = targets.get(msg[2] as number)!;
+        if (target.waiting !== null)
+          target.waiting.push([msg[1] as number, msg[3] as unknown[], msg[4] as string]);
+        else start(target, msg[1] as number, msg[3] as unknown[], msg[4] as string);
+        break;
+      }
+      case DEFINE:
+        targets.set(msg[1] as number, new Target(msg[2] as string, msg[3] as string));
+        break;
+      case ABORT: {
+        const id = msg[1] as number;
+        const task = tasks.get(id);
+        if (task !== undefined) task.abort();
+        else abortedEarly.add(id);
+        break;
+      }
+      case METRICS:
+        outbox.push([METRICS_REPLY, msg[1], rt.metrics()]);
+        break;
+    }
+  }
+});
