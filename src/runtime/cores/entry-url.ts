@@ -9,6 +9,14 @@ import { fileURLToPath } from "node:url";
 
 let cached: URL | null = null;
 
+/**
+ * The URL a worker thread can import for the pollux module at `metaUrl` (that module's
+ * `import.meta.url`): itself when compiled, its `dist/` twin when pollux runs from `src/`.
+ */
+export function runnableUrl(metaUrl: string): string {
+  return metaUrl.endsWith(".ts") ? metaUrl.replace(/\/src\/(.*)\.ts$/, "/dist/$1.js") : metaUrl;
+}
+
 export function workerEntryUrl(): URL {
   if (cached !== null) return cached;
   const here = import.meta.url;

@@ -11,6 +11,7 @@ import type { RuntimeMetrics } from "../metrics.js";
 import { type CoreMetrics, groupOf, type WorkerGroup } from "./group.js";
 import { type ModuleTask, type ResolvedTask, resolveTask } from "./module-task.js";
 import { DONE_OK, type RemoteCall, remoteTask } from "./remote-call.js";
+import { toWire } from "./wire.js";
 
 function requireGroup(where: string): [Executor, WorkerGroup] {
   const rt = currentExecutor();
@@ -83,7 +84,8 @@ function place<T>(
   args: unknown[],
 ): JoinHandle<T> {
   if (index === 0) return rt.spawn(localTask(t, args), { name: t.label }) as unknown as JoinHandle<T>;
-  const call = group.spawn(index, t.url, t.exportName, args, t.transfer, t.label);
+  const [wargs, transfer] = toWire(args, t.transfer);
+  const call = group.spawn(index, t.url, t.exportName, wargs, transfer, t.label);
   return rt.spawn(remoteTask(call), { name: t.label }) as unknown as JoinHandle<T>;
 }
 

@@ -25,6 +25,7 @@ import {
   SPAWN,
   type WorkerInit,
 } from "./protocol.js";
+import { fromWire, type Revived } from "./wire.js";
 import { isWithTransfer } from "./with-transfer.js";
 
 const port = parentPort;
@@ -53,8 +54,8 @@ const outbox = new Outbox(port as never, (msg, error) => {
 class Target {
   fn: ((...args: unknown[]) => unknown) | null = null;
   error: unknown = null;
-  /** Spawns that arrived while the module was loading: [callId, args, name]. */
-  waiting: [number, unknown[], string][] | null = [];
+  /** Spawns that arrived while the module was loading: [callId, args, name, moved-in objects]. */
+  waiting: [number, unknown[], string, Revived[] | null][] | null = [];
 
   constructor(
     readonly url: string,
@@ -81,7 +82,7 @@ class Target {
   private flushWaiting(): void {
     const waiting = this.waiting!;
     this.waiting = null;
-    for (const [id, args, name] of waiting) start(this, id, args, name);
+    for (const [id, args, name, owned] of waiting) start(this, id, args, name, owned);
   }
 }
 
@@ -96,10 +97,12 @@ class Reply {
   constructor(
     readonly id: number,
     readonly task: Task<unknown>,
+    readonly owned: Revived[] | null,
   ) {}
 
   wake(): void {
     const { id, task } = this;
+    closeAll(this.owned);
     tasks.delete(id);
     Atomics.sub(loads, index, 1);
     const outcome = task.outcome;
@@ -115,8 +118,21 @@ class Reply {
   }
 }
 
-function start(target: Target, id: number, args: unknown[], name: string): void {
+/** Channel ends a task received are closed when it ends (a task is their owner, as in Rust). */
+function closeAll(owned: Revived[] | null): void {
+  if (owned === null) return;
+  for (const o of owned) {
+    try {
+      o.close();
+    } catch {
+      // Already closed or moved on: nothing to release.
+    }
+  }
+}
+
+function start(target: Target, id: number, args: unknown[], name: string, owned: Revived[] | null): void {
   if (abortedEarly.delete(id)) {
+    closeAll(owned);
     Atomics.sub(loads, index, 1);
     outbox.push([CANCELLED, id]);
     return;
@@ -126,26 +142,57 @@ function start(target: Target, id: number, args: unknown[], name: string): void 
     if (target.fn === null) throw target.error;
     task = rt.spawn(target.fn(...args) as never, { name }) as Task<unknown>;
   } catch (error) {
+    closeAll(owned);
     Atomics.sub(loads, index, 1);
     outbox.push([ERR, id, serializeError(error)]);
     return;
   }
   task.markObserved();
   tasks.set(id, task);
-  task.joinWaker = new Reply(id, task);
+  task.joinWaker = new Reply(id, task, owned);
+}
+
+/** A spawn whose arguments are rebuilt (channel ends revived), possibly after an import. */
+function spawnMsg(target: Target, id: number, args: unknown[], name: string): void {
+  let owned: Revived[] | null | Promise<Revived[]>;
+  try {
+    owned = fromWire(args);
+  } catch (error) {
+    Atomics.sub(loads, index, 1);
+    outbox.push([ERR, id, serializeError(error)]);
+    return;
+  }
+  if (owned instanceof Promise) {
+    owned.then(
+      (o) => queueOrStart(target, id, args, name, o),
+      (error: unknown) => {
+        Atomics.sub(loads, index, 1);
+        outbox.push([ERR, id, serializeError(error)]);
+      },
+    );
+  } else {
+    queueOrStart(target, id, args, name, owned);
+  }
+}
+
+function queueOrStart(
+  target: Target,
+  id: number,
+  args: unknown[],
+  name: string,
+  owned: Revived[] | null,
+): void {
+  if (target.waiting !== null) target.waiting.push([id, args, name, owned]);
+  else start(target, id, args, name, owned);
 }
 
 port.on("message", (batch: unknown[][]) => {
   for (let i = 0; i < batch.length; i++) {
     const msg = batch[i]!;
     switch (msg[0]) {
-      case SPAWN: {
-        const target = targets.get(msg[2] as number)!;
-        if (target.waiting !== null)
-          target.waiting.push([msg[1] as number, msg[3] as unknown[], msg[4] as string]);
-        else start(target, msg[1] as number, msg[3] as unknown[], msg[4] as string);
+      case SPAWN:
+        spawnMsg(targets.get(msg[2] as number)!, msg[1] as number, msg[3] as unknown[], msg[4] as string);
         break;
-      }
       case DEFINE:
         targets.set(msg[1] as number, new Target(msg[2] as string, msg[3] as string));
         break;

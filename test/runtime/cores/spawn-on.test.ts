@@ -211,6 +211,6 @@ describe("process lifetime", () => {
   it("a program with worker runtimes exits on its own after its last remote task", async () => {
     const script = fileURLToPath(new URL("../../fixtures/cores/exits.mjs", import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 20_000 });
-    expect(stdout.trim()).toBe("result 43");
+    expect(stdout.trim()).toBe("result 48");
   });
 });

@@ -1,0 +1,8 @@
+/**
+ * Channels whose ends can be passed to other runtimes (the worker runtimes of
+ * `new Runtime({ workers })`, as arguments of `spawnOn`/`spawnAnywhere`). See docs/guide-cores.md.
+ *
+ * @module
+ */
+export { channel, ThreadReceiver, ThreadSender } from "./mpsc.js";
+export { oneshot, ThreadOneshotReceiver, ThreadOneshotSender } from "./oneshot.js";
