@@ -13,18 +13,9 @@
 import { Worker } from "node:worker_threads";
 import { rebuildError, type SerializedError } from "../../task/blocking/remote-error.js";
 import { workerEntryUrl } from "./entry-url.js";
+import type { ResolvedTask } from "./module-task.js";
 import { Outbox } from "./outbox.js";
-import {
-  ABORT,
-  CANCELLED,
-  DEFINE,
-  ERR,
-  METRICS,
-  METRICS_REPLY,
-  OK,
-  SPAWN,
-  type WorkerInit,
-} from "./protocol.js";
+import { ABORT, CANCELLED, DEFINE, ERR, METRICS, SPAWN, type WorkerInit } from "./protocol.js";
 import { type CallSink, DONE_CANCELLED, DONE_ERR, DONE_OK, type RemoteCall } from "./remote-call.js";
 
 /** What a worker needs of its group. */
@@ -53,7 +44,7 @@ export class CoreWorker implements CallSink {
     this.label = `worker runtime ${index} (thread ${this.worker.threadId})`;
     this.worker.unref();
     this.outbox = new Outbox(this.worker, (msg, error) => this.unsendable(msg, error));
-    this.worker.on("message", (batch: unknown[][]) => this.onBatch(batch));
+    this.worker.on("message", (batch: unknown[]) => this.onBatch(batch));
     this.worker.on("error", (error) => this.crashed(error, "crashed"));
     this.worker.on("exit", (code) =>
       this.crashed(new Error(`the thread exited with code ${code}`), "exited (process.exit() in a task?)"),
@@ -65,24 +56,26 @@ export class CoreWorker implements CallSink {
     return this.calls.size;
   }
 
-  /** Send a task: the export `exportName` of `url` (known to this thread as `targetId`). */
-  spawn(call: RemoteCall, targetId: number, url: string, exportName: string, args: unknown[], name: string) {
+  /** Send a task (its module and export cross once per thread, then go by `targetId`). */
+  spawn(call: RemoteCall, t: ResolvedTask, args: unknown[]): void {
+    const targetId = t.targetId;
     if (!this.defined.has(targetId)) {
       this.defined.add(targetId);
-      this.outbox.push([DEFINE, targetId, url, exportName]);
+      this.outbox.push4(DEFINE, targetId, t.url, t.exportName);
     }
     this.track(call);
-    this.outbox.push([SPAWN, call.id, targetId, args, name], call.transfer);
+    // The worker names the task after its export unless a name was given.
+    this.outbox.push5(SPAWN, call.id, targetId, args, t.named ? t.label : null, call.transfer);
   }
 
   /** Ask for the worker runtime's `metrics()`. */
   metrics(call: RemoteCall): void {
     this.track(call);
-    this.outbox.push([METRICS, call.id]);
+    this.outbox.push2(METRICS, call.id);
   }
 
   abort(call: RemoteCall): void {
-    if (this.calls.get(call.id) === call) this.outbox.push([ABORT, call.id]);
+    if (this.calls.get(call.id) === call) this.outbox.push2(ABORT, call.id);
   }
 
   /** Stop the thread; calls in flight fail (the group is shutting down). */
@@ -105,23 +98,21 @@ export class CoreWorker implements CallSink {
     return call;
   }
 
-  private onBatch(batch: unknown[][]): void {
-    for (let i = 0; i < batch.length; i++) {
-      const msg = batch[i]!;
-      const call = this.untrack(msg[1] as number);
-      if (call === undefined) continue;
-      switch (msg[0]) {
-        case OK:
-        case METRICS_REPLY:
-          call.settle(DONE_OK, msg[2]);
-          break;
-        case ERR:
-          call.settle(DONE_ERR, rebuildError(msg[2] as SerializedError));
-          break;
-        case CANCELLED:
-          call.settle(DONE_CANCELLED, undefined);
-          break;
+  private onBatch(batch: unknown[]): void {
+    let i = 0;
+    while (i < batch.length) {
+      const kind = batch[i] as number;
+      const call = this.untrack(batch[i + 1] as number);
+      if (kind === CANCELLED) {
+        i += 2;
+        call?.settle(DONE_CANCELLED, undefined);
+        continue;
       }
+      const value = batch[i + 2];
+      i += 3;
+      if (call === undefined) continue;
+      if (kind === ERR) call.settle(DONE_ERR, rebuildError(value as SerializedError));
+      else call.settle(DONE_OK, value); // OK, METRICS_REPLY
     }
   }
 

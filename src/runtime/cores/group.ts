@@ -11,6 +11,7 @@
  */
 import type { RuntimeMetrics } from "../metrics.js";
 import { CoreWorker, type WorkerOwner } from "./core-worker.js";
+import type { ResolvedTask } from "./module-task.js";
 import { RemoteCall } from "./remote-call.js";
 
 /** Anything with a lifecycle a group is attached to (the Runtime). */
@@ -22,7 +23,6 @@ export class WorkerGroup implements WorkerOwner {
   readonly loadsBuffer: SharedArrayBuffer;
   readonly loads: Int32Array;
   private readonly slots: (CoreWorker | null)[];
-  private readonly targets = new Map<string, number>();
   private nextCall = 1;
   private lastPick = 0;
   closed = false;
@@ -72,21 +72,16 @@ export class WorkerGroup implements WorkerOwner {
   /** Send a task to worker `index`; the returned call settles when it ends there. */
   spawn(
     index: number,
-    url: string,
-    exportName: string,
+    t: ResolvedTask,
     args: unknown[],
     transfer: readonly unknown[] | undefined,
-    label: string,
-  ) {
+  ): RemoteCall {
     const w = this.worker(index);
-    const key = `${exportName}\u0000${url}`;
-    let targetId = this.targets.get(key);
-    if (targetId === undefined) this.targets.set(key, (targetId = this.targets.size + 1));
-    const call = new RemoteCall(this.nextCall++, w, label);
+    const call = new RemoteCall(this.nextCall++, w, t.label);
     call.transfer = transfer;
     call.placed = true;
     Atomics.add(this.loads, index, 1);
-    w.spawn(call, targetId, url, exportName, args, label);
+    w.spawn(call, t, args);
     return call;
   }
 

@@ -29,12 +29,33 @@ export interface ModuleTask {
 export interface ResolvedTask {
   readonly url: string;
   readonly exportName: string;
+  /** Names the (module, export) pair in messages to worker runtimes, the same in every group. */
+  readonly targetId: number;
   readonly transfer: readonly CoreTransferable[] | undefined;
   readonly label: string;
+  /** The label was given as `name`. */
+  readonly named: boolean;
 }
 
-/** Check `task` and name what is wrong with it, with the fix. */
+/** Task objects are usually module-level constants: validate each once (transfer lists vary). */
+const resolved = new WeakMap<object, ResolvedTask>();
+const targetIds = new Map<string, number>();
+
+/** Check `task` (once per task object) and name what is wrong with it, with the fix. */
 export function resolveTask(task: unknown, where: string): ResolvedTask {
+  if (typeof task === "object" && task !== null) {
+    const r = resolved.get(task);
+    if (r !== undefined) {
+      const transfer = (task as ModuleTask).transfer;
+      if (transfer === r.transfer) return r;
+    }
+  }
+  const r = resolveFresh(task, where);
+  resolved.set(task as object, r);
+  return r;
+}
+
+function resolveFresh(task: unknown, where: string): ResolvedTask {
   if (typeof task !== "object" || task === null || !("module" in task)) {
     throw new TypeError(
       `${where}: the task must be { module: new URL("./work.js", import.meta.url), export: "name" } ` +
@@ -65,10 +86,15 @@ export function resolveTask(task: unknown, where: string): ResolvedTask {
   if (t.name !== undefined && typeof t.name !== "string") {
     throw new TypeError(`${where}: name must be a string; got ${typeof t.name}.`);
   }
+  const key = `${exportName}\u0000${url}`;
+  let targetId = targetIds.get(key);
+  if (targetId === undefined) targetIds.set(key, (targetId = targetIds.size + 1));
   return {
     url,
     exportName,
+    targetId,
     transfer: t.transfer,
     label: t.name ?? `${exportName} from ${url.slice(url.lastIndexOf("/") + 1)}`,
+    named: t.name !== undefined,
   };
 }

@@ -1,9 +1,9 @@
 /**
- * The messages between a runtime and its worker runtimes. Every post carries a batch (an array of
- * messages, each an array whose first element is its kind): everything one side has to say to a
- * peer during one drain goes in one `postMessage`, because a post costs ~5–10 µs of the sender's
- * and the receiver's time whatever it carries, and a structured clone of a larger array costs far
- * less than that.
+ * The messages between a runtime and its worker runtimes. Every post carries a batch: the
+ * messages one side has for a peer during one drain, laid out flat in one array (each message is
+ * its kind followed by a fixed number of fields), in one `postMessage`, because a post costs
+ * several microseconds of the sender's and the receiver's time whatever it carries, and a flat
+ * array clones faster than an array of arrays.
  *
  * parent → worker:
  * - `[DEFINE, targetId, moduleUrl, exportName]`: the first spawn of a target on this worker; later

@@ -1,19 +1,21 @@
 /**
- * `RemoteCall`: the calling side of a task that runs on a worker runtime.
+ * `RemoteCall`: the calling side of a task that runs on a worker runtime, and the root future of
+ * the local task whose `JoinHandle` `spawnOn` returns.
  *
- * The `JoinHandle` of `spawnOn` is a real local task running `remoteTask(call)`, a generator that
- * awaits the call. The call itself is the leaf future it awaits: while the remote task runs it
- * counts as a wake source of the local runtime (so a task waiting on it is never reported as a
- * deadlock), and the port callback that delivers the reply wakes the local task directly.
+ * While the remote task runs, the call counts as a wake source of the local runtime (so a task
+ * waiting on it is never reported as a deadlock), and the port callback that delivers the reply
+ * wakes the local task directly. Its output is the remote task's: the value, or the rebuilt error
+ * thrown.
  *
- * Why a generator and not just the leaf future: an abort must reach the remote task and wait for
- * its cleanup. A leaf future's `cancel()` is synchronous, so on its own the local handle would
- * report "cancelled" while the remote `finally` still runs. Cancelling a generator runs its
- * `finally`, which may `yield*`: `remoteTask`'s sends the abort and awaits the remote task's end,
- * so the handle reports cancelled only once the remote cleanup (async parts included) is done.
+ * An abort must reach the remote task and wait for its cleanup: a plain `cancel()` is
+ * synchronous, so the local handle would report "cancelled" while the remote `finally` still ran.
+ * The call implements the async cancellation of the Future contract instead (`pollCancel`): it
+ * sends the abort once and stays pending until the remote task has ended, so the handle reports
+ * cancelled only once the remote cleanup, async parts included, is done. A root future rather
+ * than a generator: no generator object and frame per remote task.
  */
 import { type AmbientRuntime, current } from "../../future/current.js";
-import { type Async, FutureBase } from "../../future/future.js";
+import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../../future/poll.js";
 
 /** Call states. */
@@ -30,13 +32,14 @@ export interface CallSink {
 }
 
 /** One task (or one metrics request) in flight on another runtime. */
-export class RemoteCall extends FutureBase<void> {
+export class RemoteCall extends FutureBase<unknown> {
   state = RUNNING;
   value: unknown = undefined;
   /** The transfer list sent with the call, kept to re-send it alone if its batch fails to clone. */
   transfer: readonly unknown[] | undefined = undefined;
   /** The call carries a task placed on a runtime (it counts in that runtime's published load). */
   placed = false;
+  private abortSent = false;
   private waker: Waker | null = null;
   private rt: AmbientRuntime | null = null;
 
@@ -60,16 +63,42 @@ export class RemoteCall extends FutureBase<void> {
     else waker.wake();
   }
 
-  /** Ready (with nothing) once the remote task has ended, however it ended. */
-  poll(cx: Context): Poll<void> {
-    if (this.state !== RUNNING) return undefined;
+  /** The remote task's output, or what it threw. */
+  poll(cx: Context): Poll<unknown> {
+    const state = this.state;
+    if (state === RUNNING) {
+      this.park(cx);
+      return PENDING;
+    }
+    if (state === DONE_OK) return this.value;
+    if (state === DONE_ERR) throw this.value;
+    throw new Error(
+      `${this.label}: the task was cancelled on ${this.sink.label} (its runtime is shutting down), ` +
+        "not by this handle, so it has no result.",
+    );
+  }
+
+  /** Abort the remote task; done once it has ended there (its `finally` blocks have run). */
+  pollCancel(cx: Context): boolean {
+    if (this.state !== RUNNING) {
+      if (this.waker !== null) this.release();
+      return true;
+    }
+    if (!this.abortSent) {
+      this.abortSent = true;
+      this.sink.abort(this);
+    }
+    this.park(cx);
+    return false;
+  }
+
+  private park(cx: Context): void {
     if (this.waker === null) {
       const rt = current.runtime;
       this.rt = rt;
       if (rt !== null) rt.sources++;
     }
     this.waker = cx.waker;
-    return PENDING;
   }
 
   private release(): AmbientRuntime | null {
@@ -80,32 +109,16 @@ export class RemoteCall extends FutureBase<void> {
     return rt;
   }
 
+  /** Dropped without waiting (a synchronous owner): abort, and do not wait for the cleanup. */
   override cancel(): void {
     if (this.waker !== null) this.release();
+    if (this.state === RUNNING && !this.abortSent) {
+      this.abortSent = true;
+      this.sink.abort(this);
+    }
   }
 
   override describe(): string {
     return `${this.label} (running on ${this.sink.label})`;
   }
-}
-
-/**
- * The body of a `spawnOn` task on the calling runtime: the remote task's outcome, as if it had
- * run here. Aborting it aborts the remote task and waits for the remote cleanup (see above).
- */
-export function* remoteTask(call: RemoteCall): Async<unknown> {
-  try {
-    yield* call;
-  } finally {
-    if (call.state === RUNNING) {
-      call.sink.abort(call);
-      yield* call;
-    }
-  }
-  if (call.state === DONE_OK) return call.value;
-  if (call.state === DONE_ERR) throw call.value;
-  throw new Error(
-    `${call.label}: the task was cancelled on ${call.sink.label} (its runtime is shutting down), ` +
-      "not by this handle, so it has no result.",
-  );
 }

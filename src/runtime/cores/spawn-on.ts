@@ -10,7 +10,7 @@ import type { JoinHandle } from "../../task/task.js";
 import type { RuntimeMetrics } from "../metrics.js";
 import { type CoreMetrics, groupOf, type WorkerGroup } from "./group.js";
 import { type ModuleTask, type ResolvedTask, resolveTask } from "./module-task.js";
-import { DONE_OK, type RemoteCall, remoteTask } from "./remote-call.js";
+import type { RemoteCall } from "./remote-call.js";
 import { toWire } from "./wire.js";
 
 function requireGroup(where: string): [Executor, WorkerGroup] {
@@ -85,8 +85,8 @@ function place<T>(
 ): JoinHandle<T> {
   if (index === 0) return rt.spawn(localTask(t, args), { name: t.label }) as unknown as JoinHandle<T>;
   const [wargs, transfer] = toWire(args, t.transfer);
-  const call = group.spawn(index, t.url, t.exportName, wargs, transfer, t.label);
-  return rt.spawn(remoteTask(call), { name: t.label }) as unknown as JoinHandle<T>;
+  const call = group.spawn(index, t, wargs, transfer);
+  return rt.spawn(call, { name: t.label }) as unknown as JoinHandle<T>;
 }
 
 const localModules = new Map<string, Record<string, unknown>>();
@@ -122,11 +122,7 @@ export function* coreMetrics(): Async<CoreMetrics> {
   const calls: RemoteCall[] = [];
   for (let i = 1; i < group.size; i++) calls.push(group.metrics(i));
   const runtimes: RuntimeMetrics[] = [(rt as unknown as { metrics(): RuntimeMetrics }).metrics()];
-  for (const call of calls) {
-    yield* call;
-    if (call.state !== DONE_OK) throw call.value;
-    runtimes.push(call.value as RuntimeMetrics);
-  }
+  for (const call of calls) runtimes.push((yield* call) as RuntimeMetrics);
   return { runtimes, total: sumMetrics(runtimes) };
 }
 

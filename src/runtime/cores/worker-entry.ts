@@ -37,7 +37,7 @@ const rt = new Runtime({ instrument: init.instrument, onOrphans: false });
 
 const outbox = new Outbox(port as never, (msg, error) => {
   // A result that cannot be cloned: say so instead.
-  outbox.push([
+  outbox.push3(
     ERR,
     msg[1],
     serializeError(
@@ -47,7 +47,7 @@ const outbox = new Outbox(port as never, (msg, error) => {
         }). Return plain data (objects, arrays, strings, numbers, typed arrays, Maps, Sets), or move buffers with withTransfer(value, [buffer]).`,
       ),
     ),
-  ]);
+  );
 });
 
 /** A spawn target: a module's export, loaded once per thread. */
@@ -55,7 +55,7 @@ class Target {
   fn: ((...args: unknown[]) => unknown) | null = null;
   error: unknown = null;
   /** Spawns that arrived while the module was loading: [callId, args, name, moved-in objects]. */
-  waiting: [number, unknown[], string, Revived[] | null][] | null = [];
+  waiting: [number, unknown[], string | null, Revived[] | null][] | null = [];
 
   constructor(
     readonly url: string,
@@ -108,12 +108,12 @@ class Reply {
     const outcome = task.outcome;
     if (outcome === T_OK) {
       const v = task.result;
-      if (isWithTransfer(v)) outbox.push([OK, id, v.value], v.transfer);
-      else outbox.push([OK, id, v]);
+      if (isWithTransfer(v)) outbox.push3(OK, id, v.value, v.transfer);
+      else outbox.push3(OK, id, v);
     } else if (outcome === FAILED) {
-      outbox.push([ERR, id, serializeError(task.result)]);
+      outbox.push3(ERR, id, serializeError(task.result));
     } else {
-      outbox.push([CANCELLED, id]);
+      outbox.push2(CANCELLED, id);
     }
   }
 }
@@ -130,21 +130,27 @@ function closeAll(owned: Revived[] | null): void {
   }
 }
 
-function start(target: Target, id: number, args: unknown[], name: string, owned: Revived[] | null): void {
+function start(
+  target: Target,
+  id: number,
+  args: unknown[],
+  name: string | null,
+  owned: Revived[] | null,
+): void {
   if (abortedEarly.delete(id)) {
     closeAll(owned);
     Atomics.sub(loads, index, 1);
-    outbox.push([CANCELLED, id]);
+    outbox.push2(CANCELLED, id);
     return;
   }
   let task: Task<unknown>;
   try {
     if (target.fn === null) throw target.error;
-    task = rt.spawn(target.fn(...args) as never, { name }) as Task<unknown>;
+    task = rt.spawn(target.fn(...args) as never, { name: name ?? target.exportName }) as Task<unknown>;
   } catch (error) {
     closeAll(owned);
     Atomics.sub(loads, index, 1);
-    outbox.push([ERR, id, serializeError(error)]);
+    outbox.push3(ERR, id, serializeError(error));
     return;
   }
   task.markObserved();
@@ -153,13 +159,13 @@ function start(target: Target, id: number, args: unknown[], name: string, owned:
 }
 
 /** A spawn whose arguments are rebuilt (channel ends revived), possibly after an import. */
-function spawnMsg(target: Target, id: number, args: unknown[], name: string): void {
+function spawnMsg(target: Target, id: number, args: unknown[], name: string | null): void {
   let owned: Revived[] | null | Promise<Revived[]>;
   try {
     owned = fromWire(args);
   } catch (error) {
     Atomics.sub(loads, index, 1);
-    outbox.push([ERR, id, serializeError(error)]);
+    outbox.push3(ERR, id, serializeError(error));
     return;
   }
   if (owned instanceof Promise) {
@@ -167,7 +173,7 @@ function spawnMsg(target: Target, id: number, args: unknown[], name: string): vo
       (o) => queueOrStart(target, id, args, name, o),
       (error: unknown) => {
         Atomics.sub(loads, index, 1);
-        outbox.push([ERR, id, serializeError(error)]);
+        outbox.push3(ERR, id, serializeError(error));
       },
     );
   } else {
@@ -179,33 +185,44 @@ function queueOrStart(
   target: Target,
   id: number,
   args: unknown[],
-  name: string,
+  name: string | null,
   owned: Revived[] | null,
 ): void {
   if (target.waiting !== null) target.waiting.push([id, args, name, owned]);
   else start(target, id, args, name, owned);
 }
 
-port.on("message", (batch: unknown[][]) => {
-  for (let i = 0; i < batch.length; i++) {
-    const msg = batch[i]!;
-    switch (msg[0]) {
+port.on("message", (b: unknown[]) => {
+  let i = 0;
+  while (i < b.length) {
+    switch (b[i]) {
       case SPAWN:
-        spawnMsg(targets.get(msg[2] as number)!, msg[1] as number, msg[3] as unknown[], msg[4] as string);
+        spawnMsg(
+          targets.get(b[i + 2] as number)!,
+          b[i + 1] as number,
+          b[i + 3] as unknown[],
+          b[i + 4] as string | null,
+        );
+        i += 5;
         break;
       case DEFINE:
-        targets.set(msg[1] as number, new Target(msg[2] as string, msg[3] as string));
+        targets.set(b[i + 1] as number, new Target(b[i + 2] as string, b[i + 3] as string));
+        i += 4;
         break;
       case ABORT: {
-        const id = msg[1] as number;
+        const id = b[i + 1] as number;
         const task = tasks.get(id);
         if (task !== undefined) task.abort();
         else abortedEarly.add(id);
+        i += 2;
         break;
       }
       case METRICS:
-        outbox.push([METRICS_REPLY, msg[1], rt.metrics()]);
+        outbox.push3(METRICS_REPLY, b[i + 1], rt.metrics());
+        i += 2;
         break;
+      default:
+        throw new Error(`pollux internal error: worker runtime got message kind ${String(b[i])}.`);
     }
   }
 });
