@@ -91,11 +91,17 @@ describe("spawnOn / spawnAnywhere", () => {
     expect([...out]).toEqual([2, 4, 6]);
   });
 
-  it("a waiting main is not a deadlock while a remote task runs", async () => {
-    const out = await rt(2).run(function* () {
-      return yield* spawnOn(1, t("napThenEcho"), 50, "late");
+  it("a task waiting on a remote task counts as waiting on a wake source: no deadlock, no stall", async () => {
+    const stalls: unknown[] = [];
+    const r = new Runtime({ workers: 2, onOrphans: false, stallAfterMs: 0, onStall: (s) => stalls.push(s) });
+    runtimes.push(r);
+    const out = await r.run(function* () {
+      return yield* spawnOn(1, t("napThenEcho"), 150, "late");
     });
     expect(out).toBe("late");
+    // Had the remote call not counted, the idle runtime would have seen only foreign resources
+    // (the worker, its port) and reported a stall at once.
+    expect(stalls).toEqual([]);
   });
 
   it("spawnAnywhere spreads tasks over the worker runtimes", async () => {

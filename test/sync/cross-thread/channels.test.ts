@@ -147,6 +147,24 @@ describe("crossThread.channel", () => {
     ).rejects.toThrow(/moved to another runtime/);
   });
 
+  it("a task waiting on recv or on a full channel counts as waiting on a wake source: no stall", async () => {
+    const stalls: unknown[] = [];
+    const r = new Runtime({ workers: 2, onOrphans: false, stallAfterMs: 0, onStall: (s) => stalls.push(s) });
+    try {
+      const out = await r.run(function* () {
+        const [tx, rx] = crossThread.channel<Item>(1);
+        // The consumer on the worker is slow: this thread waits on a full channel, then on recv.
+        const consumer = spawnOn<Item[]>(1, t("consume"), rx, [50, 50, 50]);
+        yield* localProduce(tx, 0, 20, []);
+        return yield* consumer;
+      });
+      expect(out).toHaveLength(20);
+      expect(stalls).toEqual([]);
+    } finally {
+      await r.shutdown();
+    }
+  });
+
   it("rejects a bad capacity with the fix", () => {
     expect(() => crossThread.channel(0)).toThrow(/integer from 1/);
   });
