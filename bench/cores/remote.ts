@@ -9,7 +9,12 @@
  * - cross-thread channel: a worker runtime sends 200,000 numbers on `crossThread.channel(1024)`,
  *   this thread receives them; against a worker posting each number with `postMessage`.
  *
- *   npm run build && node --expose-gc --import tsx bench/cores/remote.ts
+ *   npm run build && node --import tsx bench/cores/remote.ts
+ *
+ * Without --expose-gc on purpose: a forced full GC before each sample (what bench/blocking/median.ts
+ * does when `gc` is exposed) left pollux's round trip at ~30 µs instead of ~16 µs for the samples
+ * that followed, while the bare round trip did not move (Node 20.20, measured 2026-11-30); that is
+ * worth its own look, and it is not what a running program sees.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";

@@ -91,6 +91,8 @@ const targets = new Map<number, Target>();
 const tasks = new Map<number, Task<unknown>>();
 /** Calls aborted before their module loaded. */
 const abortedEarly = new Set<number>();
+/** Calls received but not started yet (their module or a channel's module is loading). */
+const starting = new Set<number>();
 
 /** Observes one task's end (its join waker) and replies. */
 class Reply {
@@ -137,6 +139,7 @@ function start(
   name: string | null,
   owned: Revived[] | null,
 ): void {
+  starting.delete(id);
   if (abortedEarly.delete(id)) {
     closeAll(owned);
     Atomics.sub(loads, index, 1);
@@ -169,9 +172,12 @@ function spawnMsg(target: Target, id: number, args: unknown[], name: string | nu
     return;
   }
   if (owned instanceof Promise) {
+    starting.add(id);
     owned.then(
       (o) => queueOrStart(target, id, args, name, o),
       (error: unknown) => {
+        starting.delete(id);
+        abortedEarly.delete(id);
         Atomics.sub(loads, index, 1);
         outbox.push3(ERR, id, serializeError(error));
       },
@@ -188,8 +194,12 @@ function queueOrStart(
   name: string | null,
   owned: Revived[] | null,
 ): void {
-  if (target.waiting !== null) target.waiting.push([id, args, name, owned]);
-  else start(target, id, args, name, owned);
+  if (target.waiting !== null) {
+    starting.add(id);
+    target.waiting.push([id, args, name, owned]);
+  } else {
+    start(target, id, args, name, owned);
+  }
 }
 
 port.on("message", (b: unknown[]) => {
@@ -213,7 +223,9 @@ port.on("message", (b: unknown[]) => {
         const id = b[i + 1] as number;
         const task = tasks.get(id);
         if (task !== undefined) task.abort();
-        else abortedEarly.add(id);
+        // An abort that crossed the task's reply needs nothing; one for a task not started yet
+        // cancels it when it would start.
+        else if (starting.has(id)) abortedEarly.add(id);
         i += 2;
         break;
       }
