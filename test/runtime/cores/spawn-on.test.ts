@@ -69,6 +69,19 @@ describe("spawnOn / spawnAnywhere", () => {
     expect(out).toEqual({ cancelled: true, cleanup: 5 });
   });
 
+  it("shutting the runtime down runs the remote task's async finally before it resolves", async () => {
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    await run(
+      function* () {
+        // Detached: main returns while the remote task still waits; the shutdown must cancel it.
+        spawnOn(1, t("hangWithCleanup"), flags);
+        while (Atomics.load(flags, 0) === 0) yield* sleep(1);
+      },
+      { workers: 2, onOrphans: false },
+    );
+    expect(Atomics.load(flags, 1)).toBe(5);
+  });
+
   it("an abort before the remote task starts cancels it", async () => {
     const out = await rt(2).run(function* () {
       const h = spawnOn(1, t("echo"), 1);

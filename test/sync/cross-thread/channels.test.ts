@@ -165,6 +165,29 @@ describe("crossThread.channel", () => {
     }
   });
 
+  it("a sender whose thread crashes ends the channel after the values it sent", async () => {
+    const r = new Runtime({ workers: 2, onOrphans: false });
+    try {
+      const out = await r.run(function* () {
+        const [tx, rx] = crossThread.channel<number>(8);
+        const h = spawnOn(1, t("produceThenCrash"), tx, 5);
+        const got: number[] = [];
+        for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) got.push(v);
+        let message = "";
+        try {
+          yield* h;
+        } catch (e) {
+          message = String(((e as { cause?: Error }).cause ?? (e as Error)).message);
+        }
+        return { got, message };
+      });
+      expect(out.got).toEqual([0, 1, 2, 3, 4]);
+      expect(out.message).toMatch(/worker runtime 1 .*crashed: producer thread down/);
+    } finally {
+      await r.shutdown();
+    }
+  });
+
   it("rejects a bad capacity with the fix", () => {
     expect(() => crossThread.channel(0)).toThrow(/integer from 1/);
   });
