@@ -6,3 +6,4 @@
  */
 export { channel, ThreadReceiver, ThreadSender } from "./mpsc.js";
 export { oneshot, ThreadOneshotReceiver, ThreadOneshotSender } from "./oneshot.js";
+export { ThreadWatchReceiver, ThreadWatchSender, watch } from "./watch.js";
