@@ -537,7 +537,7 @@ export class Runtime implements Executor {
       this.drain = () => this.drainSimulated();
     }
     if (options.workers !== undefined) {
-      attachGroup(this, positiveInt("workers", options.workers, 1), instrument === true);
+      attachGroup(this, options.workers, instrument === true);
     }
     if (!anchoring) {
       anchoring = true;

@@ -112,7 +112,13 @@ export class WorkerGroup implements WorkerOwner {
 }
 
 /** Give `owner` (a Runtime) `workers` runtimes in all (itself included). */
-export function attachGroup(owner: Owner, workers: number, instrument: boolean): void {
+export function attachGroup(owner: Owner, workers: unknown, instrument: boolean): void {
+  if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1 || workers > 1024) {
+    throw new RangeError(
+      `Runtime option workers must be an integer from 1 to 1024: the runtimes in all, this thread's included ` +
+        `(1: no worker runtime; Runtime.multiThread() uses os.availableParallelism()); got ${String(workers)}.`,
+    );
+  }
   groups.set(owner, new WorkerGroup(workers, instrument));
 }
 

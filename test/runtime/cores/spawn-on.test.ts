@@ -233,3 +233,24 @@ describe("process lifetime", () => {
     expect(stdout.trim()).toBe("result 48");
   });
 });
+
+describe("options", () => {
+  it("rejects a bad workers count with what it means", () => {
+    expect(() => new Runtime({ workers: 0 })).toThrow(
+      /integer from 1 to 1024: the runtimes in all, this thread's included/,
+    );
+    expect(() => new Runtime({ workers: 2.5 })).toThrow(/got 2\.5/);
+  });
+
+  it("Runtime.multiThread(n) gives n runtimes, this thread's included", async () => {
+    const r = Runtime.multiThread(2, { onOrphans: false });
+    try {
+      const m = await r.run(function* () {
+        return yield* coreMetrics();
+      });
+      expect(m.runtimes).toHaveLength(2);
+    } finally {
+      await r.shutdown();
+    }
+  });
+});
