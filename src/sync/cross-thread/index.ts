@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+export { broadcast, ThreadBroadcastReceiver, ThreadBroadcastSender } from "./broadcast.js";
 export { channel, ThreadReceiver, ThreadSender } from "./mpsc.js";
 export { oneshot, ThreadOneshotReceiver, ThreadOneshotSender } from "./oneshot.js";
 export { ThreadWatchReceiver, ThreadWatchSender, watch } from "./watch.js";
