@@ -17,7 +17,7 @@
 import { EMPTY, type Empty, END, type End } from "../../future/end.js";
 import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
-import { type Movable, registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
+import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
 import { Lagged, SendError } from "../errors.js";
 import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
 
@@ -46,7 +46,7 @@ class BroadcastConn {
  * for (let i = 1; i < cores; i++) spawnOn(i, LISTEN, events.subscribe());
  * events.send("reload");
  */
-export class ThreadBroadcastSender<T> implements Movable {
+export class ThreadBroadcastSender<T> {
   private conns: BroadcastConn[] = [];
   private scheduled = false;
   private open = true;
@@ -192,7 +192,7 @@ export class ThreadBroadcastSender<T> implements Movable {
  * the sender closed and every value was read, throws `Lagged(count)` after values were dropped),
  * `tryRecv`, `resubscribe`, `close`, `length`, `using`.
  */
-export class ThreadBroadcastReceiver<T> implements Movable {
+export class ThreadBroadcastReceiver<T> {
   private buffer: unknown[] = [];
   private head = 0;
   private lagged = 0;

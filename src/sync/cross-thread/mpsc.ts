@@ -25,7 +25,7 @@
 import { EMPTY, type Empty, END, type End } from "../../future/end.js";
 import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
-import { type Movable, registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
+import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
 import { SendError } from "../errors.js";
 import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
 
@@ -54,7 +54,7 @@ type Batch = [unknown[], number, Port[] | null];
  * const producer = spawnOn(1, PRODUCE, tx, 1_000); // tx moves to worker runtime 1
  * for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) total += v;
  */
-export class ThreadSender<T> implements Movable {
+export class ThreadSender<T> {
   private readonly state: Int32Array;
   private values: T[] = [];
   private flags = 0;
@@ -346,7 +346,7 @@ class Conn {
  * @example
  * for (let v = yield* rx.recv(); v !== END; v = yield* rx.recv()) handle(v);
  */
-export class ThreadReceiver<T> implements Movable {
+export class ThreadReceiver<T> {
   private readonly state: Int32Array;
   private conns: Conn[] = [];
   private buffer: unknown[] = [];

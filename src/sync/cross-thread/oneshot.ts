@@ -5,7 +5,7 @@
  */
 import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
-import { type Movable, registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
+import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
 import { RecvError } from "../errors.js";
 import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
 
@@ -21,7 +21,7 @@ const TAKEN = 3;
  * @example
  * export function* compute(reply: ThreadOneshotSender<number>) { reply.send(42); }
  */
-export class ThreadOneshotSender<T> implements Movable {
+export class ThreadOneshotSender<T> {
   private used = false;
   private moved = false;
   private readonly flag: Int32Array;
@@ -97,7 +97,7 @@ export class ThreadOneshotSender<T> implements Movable {
  * `RecvError` if the sender closed (or its thread ended) without sending. Same API as
  * `OneshotReceiver`.
  */
-export class ThreadOneshotReceiver<T> extends FutureBase<T> implements Movable {
+export class ThreadOneshotReceiver<T> extends FutureBase<T> {
   private state = EMPTY_STATE;
   private value: T | undefined = undefined;
   private moved = false;

@@ -14,7 +14,7 @@
  */
 import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
-import { type Movable, registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
+import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
 import { RecvError, SendError } from "../errors.js";
 import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
 
@@ -44,7 +44,7 @@ class WatchConn {
  * spawnAnywhere(SERVE, rx.clone()); // each worker follows the configuration
  * tx.send({ level: "debug" });
  */
-export class ThreadWatchSender<T> implements Movable {
+export class ThreadWatchSender<T> {
   private conns: WatchConn[] = [];
   private scheduled = false;
   private open = true;
@@ -197,7 +197,7 @@ export class ThreadWatchSender<T> implements Movable {
  * The receiving half of a cross-thread {@link watch}. Same API as `WatchReceiver` for the common
  * parts: `changed`, `borrow`, `borrowAndUpdate`, `hasChanged`, `clone`, `close`, `using`.
  */
-export class ThreadWatchReceiver<T> implements Movable {
+export class ThreadWatchReceiver<T> {
   private readonly parked = new Parked();
   private moved = false;
   private closed = false;
