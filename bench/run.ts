@@ -13,7 +13,7 @@ process.env.NODE_ENV ??= "production";
 
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "./harness/cli.js";
-import { discoverWorkloads, type LoadError } from "./harness/discover.js";
+import { CONTENDERS, discoverWorkloads, type LoadError } from "./harness/discover.js";
 import { textTable } from "./harness/format.js";
 import { requireGc } from "./harness/gc.js";
 import { describeMachine } from "./harness/machine.js";
@@ -22,6 +22,7 @@ import { writeReport } from "./harness/report.js";
 import { makeOptionsRecord, type RunResults, readResults, writeResults } from "./harness/results.js";
 import { installCrashGuards } from "./harness/sample.js";
 import { contenderVersions } from "./harness/versions.js";
+import type { Contender } from "./workload.js";
 
 const path = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
 
@@ -45,6 +46,12 @@ async function main(): Promise<void> {
     }
     workloads = workloads.filter((w) => options.only!.includes(w.name));
   }
+  if (options.contenders !== null) {
+    const unknown = options.contenders.filter((name) => !CONTENDERS.includes(name as Contender));
+    if (unknown.length > 0) {
+      throw new Error(`unknown contender(s): ${unknown.join(", ")}. Known: ${CONTENDERS.join(", ")}.`);
+    }
+  }
   installCrashGuards();
 
   const started = performance.now();
@@ -61,6 +68,7 @@ async function main(): Promise<void> {
   const complete =
     loadErrors.length === 0 &&
     options.only === null &&
+    options.contenders === null &&
     !options.quick &&
     options.samples === null &&
     options.warmup === null;

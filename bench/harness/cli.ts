@@ -2,6 +2,7 @@
  * Command-line options of `bench/run.ts`.
  *
  *   --only a,b        run only the named workloads (exact names, comma-separated)
+ *   --contenders a,b  run only these contenders (e.g. native,pollux); native is the ratios' base
  *   --samples N       measured samples per contender (default: the workload's, else 7)
  *   --warmup N        warm-up runs per contender (default: the workload's, else 2)
  *   --quick           smoke run: 3 samples, 1 warm-up, small time budget
@@ -16,6 +17,7 @@
  */
 export interface Options {
   only: string[] | null;
+  contenders: string[] | null;
   samples: number | null;
   warmup: number | null;
   quick: boolean;
@@ -27,7 +29,7 @@ export interface Options {
 }
 
 const USAGE =
-  "usage: node --expose-gc --import tsx bench/run.ts [--only a,b] [--samples N] [--warmup N] [--quick] " +
+  "usage: node --expose-gc --import tsx bench/run.ts [--only a,b] [--contenders a,b] [--samples N] [--warmup N] [--quick] " +
   "[--timeout S] [--budget S] [--gc major|minor] [--report] [--list]";
 
 function positive(flag: string, raw: string | undefined, allowZero = false): number {
@@ -49,6 +51,7 @@ function positive(flag: string, raw: string | undefined, allowZero = false): num
 export function parseArgs(argv: readonly string[]): Options {
   const options: Options = {
     only: null,
+    contenders: null,
     samples: null,
     warmup: null,
     quick: false,
@@ -72,6 +75,13 @@ export function parseArgs(argv: readonly string[]): Options {
           .map((s) => s.trim())
           .filter((s) => s.length > 0);
         if (options.only.length === 0) throw new Error(`--only expects workload names.\n${USAGE}`);
+        break;
+      case "--contenders":
+        options.contenders = (value() ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0);
+        if (options.contenders.length === 0) throw new Error(`--contenders expects names.\n${USAGE}`);
         break;
       case "--samples":
         options.samples = positive(flag, value());

@@ -76,6 +76,7 @@ export async function runWorkload(
   for (const contender of CONTENDERS) {
     const fn = workload.contenders[contender];
     if (fn === undefined) continue;
+    if (options.contenders !== null && !options.contenders.includes(contender)) continue;
     states.push({
       fn,
       walls: [],

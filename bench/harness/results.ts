@@ -16,6 +16,7 @@ export interface RunResults {
   complete: boolean;
   options: {
     only: string[] | null;
+    contenders?: string[] | null;
     samples: number | null;
     warmup: number | null;
     quick: boolean;
@@ -34,6 +35,7 @@ export interface RunResults {
 export function makeOptionsRecord(o: Options): RunResults["options"] {
   return {
     only: o.only,
+    contenders: o.contenders,
     samples: o.samples,
     warmup: o.warmup,
     quick: o.quick,

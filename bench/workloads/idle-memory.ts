@@ -12,6 +12,7 @@ import { Effect } from "effect";
 import { Effect as Effect3 } from "effect3";
 import { run as effectionRun, spawn as effectionSpawn, type Operation, suspend, until } from "effection";
 import { type Async, pending, run, spawn, yieldNow } from "pollux";
+import { mpsc } from "pollux/sync";
 import { heapAfterGc } from "../lib/heap.js";
 import type { Sample, Workload } from "../workload.js";
 
@@ -19,7 +20,7 @@ const N = 100_000;
 
 let started = 0;
 
-function perTask(before: number, after: number): Sample {
+function perTask(before: number, after: number): { value: number; extra: Record<string, number> } {
   if (started !== N) throw new Error(`only ${started} of ${N} tasks started`);
   return { value: (after - before) / N, extra: { heapGrowthMB: (after - before) / 2 ** 20 } };
 }
@@ -79,13 +80,42 @@ function* polluxIdle(): Async<void> {
   yield* pending();
 }
 
+// Extra figure `ownChannelB`: each task waits on the receiver of its own `mpsc.channel(1)`, the
+// sender kept by the parent (as native's resolver is): a task parked on its own IO-like source.
+let ended = 0;
+
+function* polluxChannelIdle(rx: mpsc.Receiver<void>): Async<void> {
+  started++;
+  yield* rx.recv();
+  ended++;
+}
+
+function* polluxOwnChannel(): Async<number> {
+  started = 0;
+  const senders = new Array<mpsc.Sender<void>>(N);
+  const before = heapAfterGc();
+  for (let i = 0; i < N; i++) {
+    const [tx, rx] = mpsc.channel<void>(1);
+    senders[i] = tx;
+    spawn(polluxChannelIdle(rx));
+  }
+  while (started < N) yield* yieldNow();
+  const after = heapAfterGc();
+  ended = 0;
+  for (const tx of senders) tx.close(); // every task sees END and finishes
+  while (ended < N) yield* yieldNow();
+  return perTask(before, after).value;
+}
+
 function* polluxMain(): Async<Sample> {
+  const ownChannel = yield* polluxOwnChannel();
   started = 0;
   const before = heapAfterGc();
   for (let i = 0; i < N; i++) spawn(polluxIdle());
   while (started < N) yield* yieldNow();
   const after = heapAfterGc();
-  return perTask(before, after);
+  const sample = perTask(before, after);
+  return { ...sample, extra: { ...sample.extra, ownChannelB: ownChannel } };
   // Returning from main makes run() cancel every task still alive.
 }
 
@@ -140,13 +170,13 @@ export default {
   name: "idle-memory",
   description:
     "heap bytes per suspended task, 100,000 tasks each waiting forever: native async fn awaiting its own " +
-    "never-settled promise, resolver kept (extra figure: one promise shared by all tasks), pollux `spawn` of `yield* pending()`, Effect fork of `Effect.never`, effection " +
+    "never-settled promise, resolver kept (extra figure: one promise shared by all tasks), pollux `spawn` of `yield* pending()` (extra figure: each task on the receiver of its own `mpsc.channel(1)`), Effect fork of `Effect.never`, effection " +
     "`spawn` of `suspend()`. Heap after GC with all suspended, minus heap before spawning, / 100,000.",
   unit: "B/task",
   target: "≤ 0.6× native",
   contenders: {
     native: nativeMain,
-    pollux: () => run(polluxMain()),
+    pollux: () => run(polluxMain(), { onOrphans: false }), // main leaves its idle tasks on purpose
     effect4: () => Effect.runPromise(effect4Main),
     effect3: () => Effect3.runPromise(effect3Main),
     effection: () => effectionRun(effectionMain),

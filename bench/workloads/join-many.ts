@@ -5,8 +5,8 @@
  *
  * The children are leaf futures, as the issue states the workload ("joinAll of 10,000 futures that
  * each complete after one wake, vs Promise.all"), so this measures the combinator itself: native
- * `Promise.all` over 10,000 promises, each resolved once by hand; pollux `joinAll` over 10,000 leaf
- * futures, each woken once by a second task (no child is spawned: each gets a child waker and only
+ * `Promise.all` over 10,000 promises, each resolved once by hand; pollux `joinAll` over 10,000 oneshot
+ * receivers (leaf futures), each woken once by a second task (no child is spawned: each gets a child waker and only
  * woken children are polled again); Effect `Effect.all(..., { concurrency: "unbounded" })` over
  * `Deferred.await` (a fiber per child); effection `all` over `withResolvers` operations (a task per
  * child). With async-fn children instead (each awaiting its signal), the cost of driving 10,000
@@ -21,8 +21,9 @@ import {
   type Operation,
   withResolvers,
 } from "effection";
-import { type Async, type Context, FutureBase, PENDING, type Poll, run, spawn, type Waker } from "pollux";
+import { type Async, run, spawn } from "pollux";
 import { joinAll } from "pollux/future";
+import { type OneshotReceiver, type OneshotSender, oneshot } from "pollux/sync";
 import { sumBelow, timed } from "../lib/timed.js";
 import type { Workload } from "../workload.js";
 
@@ -47,34 +48,23 @@ async function nativeMain(n: number): Promise<number> {
 
 // --- pollux ---
 
-/** A one-shot leaf future: pending until `fire(value)`, which wakes its awaiter once. */
-class Signal extends FutureBase<number> {
-  private value = -1;
-  private waker: Waker | null = null;
-  poll(cx: Context): Poll<number> {
-    if (this.value >= 0) return this.value;
-    this.waker = cx.waker;
-    return PENDING;
-  }
-  fire(value: number): void {
-    this.value = value;
-    const w = this.waker;
-    this.waker = null;
-    w?.wake();
-  }
-}
+// Each child is a oneshot receiver, pollux's own "resolved once by hand" leaf future, as Effect's
+// children are `Deferred`s and effection's `withResolvers`. (A class of the benchmark's own would
+// measure V8 in the full-GC regime: its hidden classes die with every sample, and the code that
+// used them is thrown away; the library types of every contender outlive a sample.)
 
-function* fireAll(signals: Signal[]): Async<void> {
-  for (let i = 0; i < signals.length; i++) signals[i]!.fire(i);
+function* fireAll(senders: OneshotSender<number>[]): Async<void> {
+  for (let i = 0; i < senders.length; i++) senders[i]!.send(i);
 }
 
 function* polluxMain(n: number): Async<number> {
-  const signals = new Array<Signal>(n);
-  for (let i = 0; i < n; i++) signals[i] = new Signal();
-  // Runs once this task suspends, i.e. once every signal is being awaited.
-  spawn(fireAll(signals));
+  const senders = new Array<OneshotSender<number>>(n);
+  const receivers = new Array<OneshotReceiver<number>>(n);
+  for (let i = 0; i < n; i++) [senders[i], receivers[i]] = oneshot<number>();
+  // Runs once this task suspends, i.e. once every receiver is being awaited.
+  spawn(fireAll(senders));
   let sum = 0;
-  for (const v of yield* joinAll(signals)) sum += v;
+  for (const v of yield* joinAll(receivers)) sum += v;
   return sum;
 }
 
@@ -135,7 +125,7 @@ export default {
   name: "join-many",
   description:
     "await 10,000 futures that each complete after one wake, on one task: native Promise.all over " +
-    "10,000 promises resolved once each, pollux `joinAll` over 10,000 leaf futures woken once each " +
+    "10,000 promises resolved once each, pollux `joinAll` over 10,000 oneshot receivers woken once each " +
     "(child wakers, no spawn), Effect `Effect.all` unbounded over `Deferred.await`, effection `all` " +
     "over `withResolvers`.",
   target: "≤ 0.5× native",

@@ -138,7 +138,7 @@ export default {
   target: "≤ 1× native",
   contenders: {
     native: nativeMain,
-    pollux: () => run(polluxMain()),
+    pollux: () => run(polluxMain(), { onOrphans: false }), // main leaves its sleepers on purpose
     effect4: () => Effect.runPromise(effect4Main),
     effect3: () => Effect3.runPromise(effect3Main),
     effection: () => effectionRun(effectionMain),

@@ -80,7 +80,9 @@ export abstract class FrameDriver<T> extends FutureBase<T> {
 
   /** The bottom frame (the generator the driver started with), or null once the stack is empty. */
   protected get bottom(): Gen | null {
-    return this.below === null ? this.top : this.below[0]!;
+    const below = this.below;
+    // `below` stays allocated (empty) once a nested frame has returned.
+    return below === null || below.length === 0 ? this.top : below[0]!;
   }
 
   /**

@@ -1,12 +1,14 @@
+import { cappedList, MESSAGE_LIST_MAX } from "./capped-list.js";
 import type { TaskDump } from "./dump.js";
 
 /**
  * Raised by `run()` when the main task is waiting and nothing can ever wake any task: no runnable
  * task, no pending timer, no pending promise or IO. Node would otherwise exit silently (or hang).
- * The message lists every live task and what it awaits.
+ * The message lists the live tasks (the first 20; `tasks` has them all) and what they await.
  *
  * With the task dump (`dump`), the message shows each task's await site and async fn stack, with
- * tasks nested under the task that spawned them when that is recorded.
+ * tasks nested under the task that spawned them when that is recorded (for up to 20 tasks; with
+ * more, the message lists the first 20 and `dump` has the tree of all of them).
  *
  * @example
  * try { await run(main); } catch (e) {
@@ -27,9 +29,9 @@ export class DeadlockError extends Error {
     readonly dump?: TaskDump,
   ) {
     const listing =
-      dump !== undefined
+      dump !== undefined && dump.tasks.length <= MESSAGE_LIST_MAX
         ? indent(dump.toString())
-        : tasks.map((t) => `  task ${t.label} awaits ${t.awaits}`).join("\n");
+        : `  ${cappedList(tasks.length, (i) => `task ${tasks[i]!.label} awaits ${tasks[i]!.awaits}`, "\n  ", "DeadlockError.tasks")}`;
     super(
       "deadlock: a task is awaited but nothing can wake any task (no runnable task, no timer, no pending " +
         `promise or IO).\n${listing}\n` +

@@ -26,7 +26,7 @@
  *   `stallAfterMs` without a poll (see `liveness.ts`).
  */
 import { availableParallelism } from "node:os";
-import { AsyncFnFuture } from "../future/async-fn.js";
+import { AsyncFnFuture, isGeneratorFunction } from "../future/async-fn.js";
 import { current, type TaskInfo, UNCONSTRAINED_BUDGET } from "../future/current.js";
 import type { Gen } from "../future/frames.js";
 import type { Future } from "../future/future.js";
@@ -39,6 +39,7 @@ import type { Executor, SpawnOptions } from "../task/executor.js";
 import { enableGrowthWatch } from "../task/growth-watch.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, IDLE, OK, Task } from "../task/task.js";
+import { cappedList } from "./capped-list.js";
 import { attachGroup, closeGroup } from "./cores/group.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
@@ -267,12 +268,20 @@ function positiveInt(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** Deadlock and stall reports carry a task dump only up to this many live tasks. */
+const REPORT_DUMP_MAX_TASKS = 2_000;
+
 function defaultStall(report: StallReport): void {
   console.error(report.message);
 }
 
 function defaultOrphans(orphans: WaitingTask[]): void {
-  const list = orphans.map((t) => `task ${t.label} (awaits ${t.awaits})`).join(", ");
+  const list = cappedList(
+    orphans.length,
+    (i) => `task ${orphans[i]!.label} (awaits ${orphans[i]!.awaits})`,
+    ", ",
+    "the onOrphans hook's argument",
+  );
   console.error(
     `pollux: main returned with ${orphans.length} task${orphans.length === 1 ? "" : "s"} still alive; ` +
       `cancelling ${orphans.length === 1 ? "it" : "them"} (finally blocks run): ${list}. Await them or spawn them in a ` +
@@ -600,25 +609,32 @@ export class Runtime implements Executor {
    * free function `spawn`, which uses the current runtime.
    */
   spawn<T>(future: IntoFuture<T>, options?: SpawnOptions): Task<T> {
+    return this.spawnChecked(future, options?.name, "spawn");
+  }
+
+  private spawnChecked<T>(future: IntoFuture<T>, name: string | undefined, where: string): Task<T> {
     if (this.state === "closed") {
-      throw new Error("cannot spawn on a runtime that has shut down; create a new Runtime or call run().");
+      throw new Error(`cannot ${where} on a runtime that has shut down; create a new Runtime or call run().`);
     }
-    const name = options?.name;
     if (name !== undefined && typeof name !== "string") {
-      throw new TypeError(`spawn option name must be a string; got ${typeof name}.`);
+      throw new TypeError(`${where} option name must be a string; got ${typeof name}.`);
     }
-    const task = this.spawnTask(future, name);
+    const task = this.spawnTask(future, name, where);
     if (this.state === "shutting-down") task.abort();
     return task;
   }
 
-  private spawnTask<T>(future: IntoFuture<T>, name: string | undefined): Task<T> {
-    // A task drives a generator's frames itself: no AsyncFnFuture object per task.
+  private spawnTask<T>(future: IntoFuture<T>, name: string | undefined, where = "spawn"): Task<T> {
+    // A task drives a generator's frames itself: no AsyncFnFuture object per task. Not even a
+    // transient one: when every AsyncFnFuture of a run dies, a full GC drops that class's maps
+    // and with them the optimized code of the Task constructor that had seen both classes.
     let gen: Gen | null = null;
     if (future instanceof AsyncFnFuture) gen = future.takeGenerator();
-    else if (!isFuture(future) && isGenerator(future)) gen = future;
-    const fut = gen === null ? intoFuture(future) : null;
-    if (fut instanceof AsyncFnFuture) gen = fut.takeGenerator();
+    else if (!isFuture(future)) {
+      if (isGenerator(future)) gen = future;
+      else if (isGeneratorFunction(future)) gen = (future as () => Gen)();
+    }
+    const fut = gen === null ? intoFuture(future, where) : null;
     const tracker = this.tracker;
     const task = new Task<T>(this, this.nextId++, name, gen === null ? fut : null, gen);
     const site = this.slowPolls !== null ? this.slowPolls.recordSite(gen, fut) : null;
@@ -640,7 +656,7 @@ export class Runtime implements Executor {
    * `main` waits and nothing can wake any task.
    */
   run<T>(main: IntoFuture<T>, options?: SpawnOptions): Promise<T> {
-    const task = this.spawn(intoFuture(main, "run"), { name: options?.name ?? "main" });
+    const task = this.spawnChecked(main, options?.name ?? "main", "run");
     task.markObserved();
     if (this.waiters++ === 0) {
       if (waitingRuntimes.size === 0) process.on("beforeExit", onBeforeExit);
@@ -1361,6 +1377,8 @@ export class Runtime implements Executor {
 
   /** The dump for a report; a report must come out even if the dump fails. */
   private safeDump(): TaskDump | undefined {
+    // ~0.1 ms per task: a report about 100,000 stuck tasks must not take ten seconds to appear.
+    if (this.alive > REPORT_DUMP_MAX_TASKS) return undefined;
     try {
       return this.dump();
     } catch {

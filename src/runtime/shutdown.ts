@@ -18,6 +18,7 @@
  * need no real waiting). `pollux/time` installs that timer when it loads; a program that never
  * loaded `pollux/time` has no pollux timer at all, and the deadline is a plain Node timer.
  */
+import { cappedList } from "./capped-list.js";
 /** Options of `Runtime.shutdown`. */
 export interface ShutdownOptions {
   /**
@@ -76,12 +77,15 @@ export function timedOutReport(timeout: number, tasks: readonly AbandonedTask[])
     awaits: t.awaits,
     spawnSite: t.spawnSite,
   }));
-  const list = unfinished
-    .map(
-      (t) =>
-        `task ${t.label} (awaits ${t.awaits}${t.spawnSite === undefined ? "" : `, spawned at ${t.spawnSite}`})`,
-    )
-    .join("; ");
+  const list = cappedList(
+    unfinished.length,
+    (i) => {
+      const t = unfinished[i]!;
+      return `task ${t.label} (awaits ${t.awaits}${t.spawnSite === undefined ? "" : `, spawned at ${t.spawnSite}`})`;
+    },
+    "; ",
+    "the report's unfinished list",
+  );
   const message =
     unfinished.length === 0
       ? `pollux: runtime shut down; every task finished its cleanup within ${timeout} ms`

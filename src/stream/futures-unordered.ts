@@ -7,8 +7,11 @@ import { childFuture } from "../future/child-waker.js";
 import { isFuture } from "../future/future.js";
 import type { IntoFuture } from "../future/into-future.js";
 import type { Context, Poll } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
+import { yieldNow } from "../task/yield-now.js";
 import type { End } from "./poll-next.js";
+import { END } from "./poll-next.js";
 import { StreamBase } from "./stream.js";
 import { UnorderedSet } from "./unordered-set.js";
 
@@ -82,3 +85,13 @@ export class FuturesUnordered<T> extends StreamBase<T> {
     return `FuturesUnordered(${this.set.describe()})`;
   }
 }
+
+// Map anchors (see runtime/map-anchors.ts): a set drained through woken children.
+anchorWork("futures-unordered", (keep, cx) => {
+  const set = new FuturesUnordered<void>();
+  set.push(yieldNow());
+  set.push(yieldNow());
+  const next = set.next();
+  pollReady(next, cx);
+  keep(set, next);
+});

@@ -16,7 +16,9 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { Lagged, SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
@@ -463,3 +465,16 @@ export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastRe
   shared.addReceiver(rx);
   return [new BroadcastSender(shared), rx];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a value received at once and one a receiver waited for.
+anchorWork("broadcast", (keep, cx) => {
+  const [tx, rx] = broadcast<number>(2);
+  tx.send(1);
+  const first = rx.recv();
+  pollReady(first, cx);
+  const waiting = rx.recv();
+  waiting.poll(cx);
+  tx.send(2);
+  pollReady(waiting, cx);
+  keep(tx, rx, first, waiting);
+});

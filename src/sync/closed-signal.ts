@@ -81,3 +81,14 @@ export class Closed extends FutureBase<void> {
     return "Sender.closed() (a receiver is still open)";
   }
 }
+
+/**
+ * The signal of a channel whose `closed()` futures are rare: created on the first `closed()` call
+ * (fired at once if the receiver is already gone), so a channel nobody asks pays nothing.
+ */
+export function lazySignal(existing: ClosedSignal | null, receiverClosed: boolean): ClosedSignal {
+  if (existing !== null) return existing;
+  const signal = new ClosedSignal();
+  if (receiverClosed) signal.fire();
+  return signal;
+}

@@ -28,8 +28,10 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
 import { SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -599,3 +601,22 @@ export function unbounded<T>(): [UnboundedSender<T>, Receiver<T>] {
   const chan = new MChan<T>(Number.POSITIVE_INFINITY);
   return [new UnboundedSender(chan), new Receiver(chan)];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a full bounded channel, a woken sender and receiver.
+anchorWork("mpmc-channel", (keep, cx) => {
+  const [tx, rx] = channel<number>(1);
+  const [utx] = unbounded<number>();
+  utx.send(0);
+  pollReady(tx.send(1), cx);
+  const blocked = tx.send(2);
+  blocked.poll(cx);
+  const first = rx.recv();
+  pollReady(first, cx);
+  pollReady(blocked, cx);
+  pollReady(rx.recv(), cx);
+  const waiting = rx.recv();
+  waiting.poll(cx);
+  pollReady(tx.send(3), cx);
+  pollReady(waiting, cx);
+  keep(tx, rx, utx, blocked, first, waiting);
+});

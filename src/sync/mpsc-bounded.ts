@@ -30,13 +30,14 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
 import { checkDuration } from "../time/duration.js";
 import { type Sleep, sleep } from "../time/sleep.js";
-import { Closed, ClosedSignal } from "./closed-signal.js";
+import { Closed, type ClosedSignal, lazySignal } from "./closed-signal.js";
 import { SendError, SendTimeoutError } from "./errors.js";
 import { checkRecvLimit, RecvMany } from "./recv-many.js";
 import { checkCount } from "./validate.js";
@@ -54,9 +55,16 @@ const SEND = 0;
 const RESERVE = 1;
 const RESERVE_MANY = 2;
 
+// A parked channel (the common case: a task waiting on its own receiver) allocates neither its
+// message ring nor its wait list: both start as these shared empty ones, which are only ever read
+// (length, head; takeAll on an empty list writes back the same nulls) and replaced before a write.
+const EMPTY_RING = new Ring<never>(1);
+const NO_WAITERS = new WaitList<never>();
+
 /** @internal state shared by the senders and the receiver of one bounded channel. */
 export class Chan<T> {
-  readonly buf: Ring<T>;
+  /** The queued messages; the shared empty ring until the first message (see `enqueue`). */
+  buf: Ring<T> = EMPTY_RING as Ring<T>;
   /** Free slots not promised to anyone. Zero whenever senders wait. */
   available: number;
   /** Slots promised (granted senders, outstanding permits) but not yet filled. */
@@ -67,18 +75,20 @@ export class Chan<T> {
   rxWaker: Waker | null = null;
   /** The recv future currently registered, for detecting two concurrent receivers. */
   rxWaiter: object | null = null;
-  readonly waiters = new WaitList<SlotFuture<T, unknown>>();
-  /** Fires when the receiver closes: `Sender.closed()`. */
-  readonly closedSignal = new ClosedSignal();
+  /** Senders waiting for a slot, in order; the shared empty list until the first waits. */
+  waiters: WaitList<SlotFuture<T, unknown>> = NO_WAITERS as WaitList<SlotFuture<T, unknown>>;
+  /** Fires when the receiver closes: `Sender.closed()`. Created by the first `closed()`. */
+  closedSignal: ClosedSignal | null = null;
 
   constructor(readonly capacity: number) {
     this.available = capacity;
-    this.buf = new Ring<T>(Math.min(capacity, 64));
   }
 
   /** Buffer a value whose slot is already accounted for, and wake the receiver. */
   enqueue(value: T): void {
-    this.buf.push(value);
+    let buf = this.buf;
+    if (buf === EMPTY_RING) buf = this.buf = new Ring<T>(Math.min(this.capacity, 64));
+    buf.push(value);
     const w = this.rxWaker;
     if (w !== null) {
       this.rxWaker = null;
@@ -133,7 +143,7 @@ export class Chan<T> {
   closeReceiver(): void {
     if (this.rxClosed) return;
     this.rxClosed = true;
-    this.closedSignal.fire();
+    this.closedSignal?.fire();
     // Queued senders fail with their value. Granted ones keep their slot: like a reserved permit,
     // they may still send, and the receiver drains what they send.
     for (let n = this.waiters.takeAll(); n !== null; ) {
@@ -192,6 +202,7 @@ class SlotFuture<T, R> extends FutureBase<R> {
         chan.available = 0;
         this.state = WAITING;
         this.waker = cx.waker;
+        if (chan.waiters === NO_WAITERS) chan.waiters = new WaitList();
         chan.waiters.push(this as SlotFuture<T, unknown>);
         return PENDING;
       }
@@ -480,7 +491,9 @@ export class Sender<T> {
    * if (r.key === "gone") return; // nobody reads the response any more
    */
   closed(): Closed {
-    return new Closed(this.chan.closedSignal);
+    const chan = this.chan;
+    chan.closedSignal = lazySignal(chan.closedSignal, chan.rxClosed);
+    return new Closed(chan.closedSignal);
   }
 
   /**
@@ -988,18 +1001,22 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   return [new Sender(chan), new Receiver(chan)];
 }
 
-// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
-anchorWork(function* (keep) {
+// Map anchors (see runtime/map-anchors.ts): a send and a receive that completed at once, and a
+// sender and a receiver that each waited and were woken.
+anchorWork("mpsc-bounded", (keep, cx) => {
   const [tx, rx] = channel<number>(1);
-  keep(tx, rx);
-  yield* tx.send(1);
-  const send = tx.send(2);
-  keep(send);
-  yield* send;
-  const recv = rx.recv();
-  keep(recv);
-  yield* recv;
-  yield* rx.recv();
+  pollReady(tx.send(1), cx);
+  const blocked = tx.send(2);
+  blocked.poll(cx);
+  const first = rx.recv();
+  pollReady(first, cx);
+  pollReady(blocked, cx);
+  pollReady(rx.recv(), cx);
+  const waiting = rx.recv();
+  waiting.poll(cx);
+  pollReady(tx.send(3), cx);
+  pollReady(waiting, cx);
   tx.close();
-  yield* rx.recv();
+  pollReady(rx.recv(), cx);
+  keep(tx, rx, blocked, first, waiting);
 });

@@ -11,12 +11,13 @@ import { EMPTY, type Empty, END, type End } from "../future/end.js";
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
-import { Closed, ClosedSignal } from "./closed-signal.js";
+import { spawn } from "../task/spawn.js";
+import { Closed, type ClosedSignal, lazySignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
 import { aliveSenders, twoReceivers } from "./mpsc-bounded.js";
 import { checkRecvLimit, RecvMany } from "./recv-many.js";
@@ -28,8 +29,8 @@ export class UChan<T> {
   rxClosed = false;
   rxWaker: Waker | null = null;
   rxWaiter: object | null = null;
-  /** Fires when the receiver closes: `UnboundedSender.closed()`. */
-  readonly closedSignal = new ClosedSignal();
+  /** Fires when the receiver closes: `UnboundedSender.closed()`. Created by the first `closed()`. */
+  closedSignal: ClosedSignal | null = null;
 
   drained(): boolean {
     return this.buf.length === 0 && (this.senders === 0 || this.rxClosed);
@@ -183,7 +184,9 @@ export class UnboundedSender<T> {
    * spawn(function* () { yield* tx.closed(); unsubscribe(); }); // stop the feed when nobody reads
    */
   closed(): Closed {
-    return new Closed(this.chan.closedSignal);
+    const chan = this.chan;
+    chan.closedSignal = lazySignal(chan.closedSignal, chan.rxClosed);
+    return new Closed(chan.closedSignal);
   }
 
   /**
@@ -338,7 +341,7 @@ export class UnboundedReceiver<T> {
     const chan = this.chan;
     if (chan.rxClosed) return;
     chan.rxClosed = true;
-    chan.closedSignal.fire();
+    chan.closedSignal?.fire();
     if (chan.buf.length === 0) chan.wakeReceiver();
   }
 
@@ -381,14 +384,18 @@ export function unbounded<T>(): [UnboundedSender<T>, UnboundedReceiver<T>] {
   return [new UnboundedSender(chan), new UnboundedReceiver(chan)];
 }
 
-// Map anchors (see runtime/map-anchors.ts): a channel that went through a full exchange.
-anchorWork(function* (keep) {
+// Map anchors (see runtime/map-anchors.ts): a value received at once, and a receiver that waited
+// and was woken.
+anchorWork("mpsc-unbounded", (keep, cx) => {
   const [tx, rx] = unbounded<number>();
-  keep(tx, rx);
   tx.send(1);
   const recv = rx.recv();
-  keep(recv);
-  yield* recv;
+  pollReady(recv, cx);
+  const waiting = rx.recv();
+  waiting.poll(cx);
+  tx.send(2);
+  pollReady(waiting, cx);
   tx.close();
-  yield* rx.recv();
+  pollReady(rx.recv(), cx);
+  keep(tx, rx, recv, waiting);
 });

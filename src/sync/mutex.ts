@@ -16,6 +16,7 @@ import { type Future, FutureBase, type Suspend } from "../future/future.js";
 import { instanceLabel, taskLabel } from "../future/instance-id.js";
 import { isGenerator } from "../future/into-future.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { describe } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -338,3 +339,17 @@ function* withLockBody<T, R>(
     guard.release();
   }
 }
+
+// Map anchors (see runtime/map-anchors.ts): a lock taken at once and one a waiter was woken for.
+anchorWork("mutex", (keep, cx) => {
+  const mutex = new Mutex(0);
+  const first = mutex.lock();
+  const guard = pollReady(first, cx);
+  const second = mutex.lock();
+  second.poll(cx);
+  guard.value++;
+  guard.release();
+  const woken = pollReady(second, cx);
+  woken.release();
+  keep(mutex, first, guard, second, woken);
+});

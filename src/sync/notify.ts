@@ -16,7 +16,9 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
 import { WaitList } from "./wait-list.js";
 
 const INIT = 0;
@@ -241,3 +243,16 @@ export class Notify {
     }
   }
 }
+
+// Map anchors (see runtime/map-anchors.ts): a waiter woken by notifyOne, one by a stored permit.
+anchorWork("notify", (keep, cx) => {
+  const notify = new Notify();
+  const waiting = notify.notified();
+  waiting.poll(cx);
+  notify.notifyOne();
+  pollReady(waiting, cx);
+  notify.notifyOne();
+  const stored = notify.notified();
+  pollReady(stored, cx);
+  keep(notify, waiting, stored);
+});

@@ -9,7 +9,7 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
-import { anchorWork } from "../runtime/map-anchors.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { RecvError } from "./errors.js";
 
@@ -270,10 +270,11 @@ export function oneshot<T>(): [OneshotSender<T>, OneshotReceiver<T>] {
   return [new OneshotSender(rx), rx];
 }
 
-// Map anchors (see runtime/map-anchors.ts): a oneshot that delivered its value.
-anchorWork(function* (keep) {
+// Map anchors (see runtime/map-anchors.ts): a oneshot whose receiver waited for its value.
+anchorWork("oneshot", (keep, cx) => {
   const [tx, rx] = oneshot<number>();
-  keep(tx, rx);
+  rx.poll(cx);
   tx.send(1);
-  yield* rx;
+  pollReady(rx, cx);
+  keep(tx, rx);
 });

@@ -12,6 +12,7 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { checkCount, describe, MAX_COUNT } from "./validate.js";
 import { WaitList } from "./wait-list.js";
@@ -457,3 +458,17 @@ export class RwLock<T> {
     }
   }
 }
+
+// Map anchors (see runtime/map-anchors.ts): a reader, and a writer woken when it leaves.
+anchorWork("rwlock", (keep, cx) => {
+  const lock = new RwLock(0);
+  const read = lock.read();
+  const reader = pollReady(read, cx);
+  const write = lock.write();
+  write.poll(cx);
+  reader.release();
+  const writer = pollReady(write, cx);
+  writer.value++;
+  writer.release();
+  keep(lock, read, reader, write, writer);
+});

@@ -14,6 +14,7 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
 import { AcquireError } from "./errors.js";
 import { checkCount, MAX_COUNT } from "./validate.js";
@@ -333,3 +334,16 @@ export class Semaphore {
     this.permits += n;
   }
 }
+
+// Map anchors (see runtime/map-anchors.ts): a permit taken at once and one a waiter was woken for.
+anchorWork("semaphore", (keep, cx) => {
+  const sem = new Semaphore(1);
+  const first = sem.acquire();
+  const permit = pollReady(first, cx);
+  const second = sem.acquire();
+  second.poll(cx);
+  permit.release();
+  const woken = pollReady(second, cx);
+  woken.release();
+  keep(sem, first, permit, second, woken);
+});

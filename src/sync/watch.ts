@@ -12,7 +12,9 @@
 import { FutureBase } from "../future/future.js";
 import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
+import { spawn } from "../task/spawn.js";
 import { RecvError, SendError } from "./errors.js";
 import { WaitList } from "./wait-list.js";
 
@@ -484,3 +486,13 @@ export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
   const shared = new WatchShared(initial);
   return [new WatchSender(shared), new WatchReceiver(shared, 0)];
 }
+
+// Map anchors (see runtime/map-anchors.ts): a receiver woken by a change.
+anchorWork("watch", (keep, cx) => {
+  const [tx, rx] = watch(0);
+  const changed = rx.changed();
+  changed.poll(cx);
+  tx.send(1);
+  pollReady(changed, cx);
+  keep(tx, rx, changed);
+});

@@ -13,10 +13,14 @@
 import { type Future, FutureBase, isFuture } from "../future/future.js";
 import { type IntoFuture, intoFuture } from "../future/into-future.js";
 import { type Context, PENDING, type Poll } from "../future/poll.js";
+import { ready } from "../future/ready.js";
+import { select } from "../future/select.js";
+import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { currentDriver, type TimeDriver } from "./driver.js";
 import { checkDuration } from "./duration.js";
 import { TimerEntry } from "./entry.js";
 import { Instant, tickAt } from "./instant.js";
+import { sleep } from "./sleep.js";
 
 /**
  * Thrown by {@link timeout} and {@link timeoutAt} when the deadline passes before the inner future
@@ -216,3 +220,14 @@ export function timeoutAt<T>(deadline: Instant, fut: IntoFuture<T>): Timeout<T> 
   const inner = innerFuture(fut, "timeoutAt");
   return new Timeout(driver, tick, Math.max(0, deadline.ms - driver.lastNow), inner);
 }
+
+// Map anchors (see runtime/map-anchors.ts): a timeout whose future won, a sleep registered in the
+// wheel and cancelled. Neither waits: the anchor runtime never arms a Node timer for long.
+anchorWork("timeout", (keep, cx) => {
+  const won = timeout(60_000, ready(1));
+  pollReady(won, cx);
+  const slept = sleep(60_000);
+  const raced = select.biased({ later: slept, now: ready(2) });
+  pollReady(raced, cx);
+  keep(won, slept, raced);
+});

@@ -31,6 +31,21 @@ describe("DeadlockError", () => {
     expect(log).toEqual(["consumer cleaned up"]);
   });
 
+  it("with thousands of stuck tasks: a message naming the first 20, every task in .tasks", async () => {
+    const err = await run(function* () {
+      const handles = [];
+      for (let i = 0; i < 3_000; i++) handles.push(spawn(new Trigger<number>(), { name: `stuck${i}` }));
+      for (const h of handles) yield* h;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlockError);
+    const d = err as DeadlockError;
+    expect(d.tasks).toHaveLength(3_001);
+    expect(d.message).toMatch(/… and 2981 more \(all of them in DeadlockError\.tasks\)/);
+    expect(d.message.length).toBeLessThan(5_000);
+    // Past 2,000 live tasks no dump is taken: the report comes at once.
+    expect(d.dump).toBeUndefined();
+  });
+
   it("is not declared while a pending promise can still wake a task", async () => {
     const out = await run(function* () {
       return yield* fromPromise(() => new Promise<string>((r) => setTimeout(() => r("late"), 20)));

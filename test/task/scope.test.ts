@@ -212,6 +212,19 @@ describe("scope", () => {
   });
 });
 
+/** The lines `work` printed with console.error. */
+async function stderrOf(work: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const orig = console.error;
+  console.error = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    await work();
+  } finally {
+    console.error = orig;
+  }
+  return lines;
+}
+
 describe("onOrphans", () => {
   it("lists the tasks still alive when main returns, once, before they are cancelled", async () => {
     const reports: string[][] = [];
@@ -239,45 +252,53 @@ describe("onOrphans", () => {
       { onOrphans: (o) => reports.push(o) },
     );
     expect(reports).toEqual([]);
-    const errors: unknown[] = [];
-    const orig = console.error;
-    console.error = (...a: unknown[]) => errors.push(a);
-    try {
-      await run(
+    const errors = await stderrOf(() =>
+      run(
         function* () {
           spawn(parked("bg", []));
           yield* yieldNow();
         },
         // No blocking detection: on a loaded machine it may print a slow-poll line of its own.
         { onOrphans: false, instrument: false },
-      );
-    } finally {
-      console.error = orig;
-    }
+      ),
+    );
     expect(errors).toEqual([]);
   });
 
   it("default: one line on stderr naming the orphans and the fix", async () => {
-    const errors: string[] = [];
-    const orig = console.error;
-    console.error = (...a: unknown[]) => errors.push(a.join(" "));
-    try {
-      await run(
+    const errors = await stderrOf(() =>
+      run(
         function* () {
           spawn(parked("bg", []), { name: "ticker" });
           yield* yieldNow();
         },
         { instrument: false }, // counts stderr lines: no slow-poll line on a loaded machine
-      );
-    } finally {
-      console.error = orig;
-    }
+      ),
+    );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/main returned with 1 task still alive.*"ticker".*onOrphans: false/);
   });
 
-  it("rejects a bad option with the fix", () => {
-    expect(() => run(function* () {}, { onOrphans: 1 as never })).rejects.toThrow(
+  it("default: a readable line for thousands of orphans, naming the first 20 and counting the rest", async () => {
+    const errors = await stderrOf(() =>
+      run(
+        function* () {
+          for (let i = 0; i < 5_000; i++) spawn(parked("bg", []), { name: `t${i}` });
+          yield* yieldNow();
+        },
+        { instrument: false },
+      ),
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/main returned with 5000 tasks still alive/);
+    expect(errors[0]).toContain('"t19"');
+    expect(errors[0]).not.toContain('"t20"');
+    expect(errors[0]).toMatch(/… and 4980 more \(all of them in the onOrphans hook's argument\)/);
+    expect(errors[0]!.length).toBeLessThan(4_000);
+  });
+
+  it("rejects a bad option with the fix", async () => {
+    await expect(() => run(function* () {}, { onOrphans: 1 as never })).rejects.toThrow(
       /onOrphans must be a function/,
     );
   });

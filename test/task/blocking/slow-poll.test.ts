@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { FutureBase } from "../../../src/future/index.js";
+import { asyncFn, FutureBase } from "../../../src/future/index.js";
 import { Runtime, type SlowPollInfo } from "../../../src/runtime/index.js";
 import { watching } from "../../../src/runtime/poll-watch.js";
 import { spawn, yieldNow } from "../../../src/task/index.js";
@@ -93,6 +93,31 @@ describe("blocking detection", () => {
     });
     expect(out).toBe(7);
     const mine = reports.filter((i) => i.name === "spin");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.spawnSite).toMatch(/slow-poll\.test\.ts:\d+:\d+$/);
+    await rt.shutdown();
+  });
+
+  it("names the spawn site of a task whose nested async fn returned before the slow poll", async () => {
+    const inner = asyncFn(function* () {
+      yield* yieldNow();
+      return 1;
+    });
+    const reports: SlowPollInfo[] = [];
+    const rt = new Runtime({ onSlowPoll: (i) => reports.push(i) });
+    const out = await rt.run(function* () {
+      return yield* spawn(
+        function* () {
+          const one = yield* inner(); // pushes a frame, suspends, pops it: the stack is one frame again
+          yield* yieldNow();
+          busy(30);
+          return one;
+        },
+        { name: "unwound" },
+      );
+    });
+    expect(out).toBe(1);
+    const mine = reports.filter((i) => i.name === "unwound");
     expect(mine).toHaveLength(1);
     expect(mine[0]!.spawnSite).toMatch(/slow-poll\.test\.ts:\d+:\d+$/);
     await rt.shutdown();
