@@ -5,7 +5,13 @@
  */
 
 export type { CoreMetrics } from "./cores/group.js";
-export type { CoreTransferable, ModuleTask } from "./cores/module-task.js";
+export type {
+  AnyTaskFn,
+  CoreTransferable,
+  ModuleTask,
+  TaskOutput,
+  UntypedTaskFn,
+} from "./cores/module-task.js";
 export { coreMetrics, spawnAnywhere, spawnOn } from "./cores/spawn-on.js";
 export { type WithTransfer, withTransfer } from "./cores/with-transfer.js";
 export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";

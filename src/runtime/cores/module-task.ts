@@ -5,16 +5,38 @@
  * function returning a future), called with the arguments in the worker and run as a task there.
  */
 
+import type { Future } from "../../future/future.js";
+
 /** What `transfer` may move: ArrayBuffers and MessagePorts (structurally, to need no `@types/node`). */
 export type CoreTransferable = ArrayBuffer | { postMessage(message: unknown): void };
 
+// biome-ignore lint/suspicious/noExplicitAny: a module task's function takes anything the caller passes.
+export type AnyTaskFn = (...args: any[]) => unknown;
+
+/** Brand carrying the task function's type; declared only, never set at run time. */
+declare const taskFn: unique symbol;
+declare const untyped: unique symbol;
+
 /**
- * A task that runs on another runtime: the async fn `export` of the ES module `module`.
+ * The function type of a `ModuleTask` written without one: its arguments are not checked and
+ * `spawnOn<T>(...)` names the result type. A typed task (`ModuleTask<typeof fn>`) is not one, so
+ * wrong arguments to it are an error rather than a fall back to the unchecked form.
+ */
+export type UntypedTaskFn = AnyTaskFn & { readonly [untyped]: true };
+
+/**
+ * A task that runs on another runtime: the async fn `export` of the ES module `module`. Give it
+ * the function's type (`ModuleTask<typeof resize>`, with `import type`) and `spawnOn` checks the
+ * arguments and types the result.
  *
  * @example
- * const resize: ModuleTask = { module: new URL("./resize.js", import.meta.url), export: "resize" };
+ * import type { resize } from "./resize.js";
+ * const RESIZE: ModuleTask<typeof resize> = { module: new URL("./resize.js", import.meta.url), export: "resize" };
+ * const small = yield* spawnOn(1, RESIZE, image, 64); // typed: resize's output
  */
-export interface ModuleTask {
+export interface ModuleTask<F extends AnyTaskFn = UntypedTaskFn> {
+  /** @internal type only. */
+  readonly [taskFn]?: F;
   /** Absolute URL of the module, usually `new URL("./work.js", import.meta.url)`, or a `file:` URL string. */
   readonly module: { readonly href: string } | string;
   /** The exported async fn's name. Default `"default"`. */
@@ -24,6 +46,20 @@ export interface ModuleTask {
   /** Task name, in errors and reports. Default `"<export> from <file>"`. */
   readonly name?: string;
 }
+
+/**
+ * What a task function's task outputs: `R` for a generator function returning `R` or a function
+ * returning a `Future<R>`.
+ */
+export type TaskOutput<F> = F extends UntypedTaskFn
+  ? unknown
+  : F extends (...args: never[]) => infer G
+    ? G extends Generator<unknown, infer R, never>
+      ? R
+      : G extends Future<infer R>
+        ? R
+        : unknown
+    : unknown;
 
 /** A validated {@link ModuleTask}. */
 export interface ResolvedTask {

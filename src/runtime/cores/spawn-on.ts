@@ -9,7 +9,14 @@ import { currentExecutor, type Executor } from "../../task/executor.js";
 import type { JoinHandle } from "../../task/task.js";
 import type { RuntimeMetrics } from "../metrics.js";
 import { type CoreMetrics, groupOf, type WorkerGroup } from "./group.js";
-import { type ModuleTask, type ResolvedTask, resolveTask } from "./module-task.js";
+import {
+  type AnyTaskFn,
+  type ModuleTask,
+  type ResolvedTask,
+  resolveTask,
+  type TaskOutput,
+  type UntypedTaskFn,
+} from "./module-task.js";
 import type { RemoteCall } from "./remote-call.js";
 import { toWire } from "./wire.js";
 
@@ -50,7 +57,21 @@ function requireGroup(where: string): [Executor, WorkerGroup] {
  * const RESIZE = { module: new URL("./work.js", import.meta.url), export: "resize" };
  * const small = yield* spawnOn(1, RESIZE, image, 64);
  */
-export function spawnOn<T = unknown>(target: number, task: ModuleTask, ...args: unknown[]): JoinHandle<T> {
+export function spawnOn<F extends AnyTaskFn>(
+  target: number,
+  task: ModuleTask<F>,
+  ...args: Parameters<F>
+): JoinHandle<TaskOutput<F>>;
+export function spawnOn<T = unknown>(
+  target: number,
+  task: ModuleTask<UntypedTaskFn>,
+  ...args: unknown[]
+): JoinHandle<T>;
+export function spawnOn(
+  target: number,
+  task: ModuleTask<AnyTaskFn>,
+  ...args: unknown[]
+): JoinHandle<unknown> {
   const [rt, group] = requireGroup("spawnOn()");
   if (typeof target !== "number" || !Number.isInteger(target) || target < 0 || target >= group.size) {
     throw new RangeError(
@@ -59,7 +80,7 @@ export function spawnOn<T = unknown>(target: number, task: ModuleTask, ...args: 
       }; got ${String(target)}. Use spawnAnywhere() to let pollux choose.`,
     );
   }
-  return place<T>(rt, group, target, resolveTask(task, "spawnOn()"), args);
+  return place(rt, group, target, resolveTask(task, "spawnOn()"), args);
 }
 
 /**
@@ -71,22 +92,30 @@ export function spawnOn<T = unknown>(target: number, task: ModuleTask, ...args: 
  * const handles = files.map((f) => spawnAnywhere(HASH, f));
  * for (const h of handles) console.log(yield* h);
  */
-export function spawnAnywhere<T = unknown>(task: ModuleTask, ...args: unknown[]): JoinHandle<T> {
+export function spawnAnywhere<F extends AnyTaskFn>(
+  task: ModuleTask<F>,
+  ...args: Parameters<F>
+): JoinHandle<TaskOutput<F>>;
+export function spawnAnywhere<T = unknown>(
+  task: ModuleTask<UntypedTaskFn>,
+  ...args: unknown[]
+): JoinHandle<T>;
+export function spawnAnywhere(task: ModuleTask<AnyTaskFn>, ...args: unknown[]): JoinHandle<unknown> {
   const [rt, group] = requireGroup("spawnAnywhere()");
-  return place<T>(rt, group, group.leastLoaded(), resolveTask(task, "spawnAnywhere()"), args);
+  return place(rt, group, group.leastLoaded(), resolveTask(task, "spawnAnywhere()"), args);
 }
 
-function place<T>(
+function place(
   rt: Executor,
   group: WorkerGroup,
   index: number,
   t: ResolvedTask,
   args: unknown[],
-): JoinHandle<T> {
-  if (index === 0) return rt.spawn(localTask(t, args), { name: t.label }) as unknown as JoinHandle<T>;
+): JoinHandle<unknown> {
+  if (index === 0) return rt.spawn(localTask(t, args), { name: t.label });
   const [wargs, transfer] = toWire(args, t.transfer);
   const call = group.spawn(index, t, wargs, transfer);
-  return rt.spawn(call, { name: t.label }) as unknown as JoinHandle<T>;
+  return rt.spawn(call, { name: t.label });
 }
 
 const localModules = new Map<string, Record<string, unknown>>();

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
-import { JoinError, Runtime, run, sleep, spawn } from "../../../src/index.js";
-import { coreMetrics, spawnAnywhere, spawnOn } from "../../../src/runtime/index.js";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
+import { type Async, JoinError, type JoinHandle, Runtime, run, sleep, spawn } from "../../../src/index.js";
+import { coreMetrics, type ModuleTask, spawnAnywhere, spawnOn } from "../../../src/runtime/index.js";
 
 const TASKS = new URL("../../fixtures/cores/tasks.mjs", import.meta.url);
 const t = (name: string) => ({ module: TASKS, export: name });
@@ -231,6 +231,26 @@ describe("process lifetime", () => {
     const script = fileURLToPath(new URL("../../fixtures/cores/exits.mjs", import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 20_000 });
     expect(stdout.trim()).toBe("result 48");
+  });
+});
+
+/** The type of the fixture's `add` (the fixture is JavaScript). */
+declare function add(a: number, b: number): Async<number>;
+
+describe("types", () => {
+  it("ModuleTask<typeof fn> checks the arguments and types the result", async () => {
+    const ADD: ModuleTask<typeof add> = { module: TASKS, export: "add" };
+    const out = await rt(2).run(function* () {
+      const h = spawnOn(1, ADD, 2, 3);
+      expectTypeOf(h).toEqualTypeOf<JoinHandle<number>>();
+      expectTypeOf(spawnAnywhere(ADD, 1, 1)).toEqualTypeOf<JoinHandle<number>>();
+      if (h === null) {
+        // @ts-expect-error a string is not a number
+        spawnOn(1, ADD, "2", 3);
+      }
+      return yield* h;
+    });
+    expect(out).toBe(5);
   });
 });
 
