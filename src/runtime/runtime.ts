@@ -198,8 +198,9 @@ export interface RuntimeOptions {
   /**
    * Runtimes in all, this one included: `n` gives this thread's runtime plus `n − 1` worker
    * runtimes (one `worker_threads` thread each, started on first use, each a complete runtime
-   * with its own timers and IO) for `spawnOn` and `spawnAnywhere`. Default 1: no worker runtime.
-   * `Runtime.multiThread()` sets it to the available parallelism. See docs/guide-cores.md.
+   * with its own timers and IO) for `spawnOn` and `spawnAnywhere`. Default
+   * `os.availableParallelism()`, as with `Runtime.multiThread()`; no thread starts before a task
+   * is placed on it. `1`: no worker runtime (placed tasks run here). See docs/guide-cores.md.
    */
   workers?: number;
 }

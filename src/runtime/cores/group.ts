@@ -9,6 +9,7 @@
  * ends, so the figure is the runtime's own, current load. `spawnAnywhere` picks the lowest,
  * starting its scan after the last pick so that equal loads take turns.
  */
+import { availableParallelism } from "node:os";
 import type { RuntimeMetrics } from "../metrics.js";
 import { CoreWorker, type WorkerOwner } from "./core-worker.js";
 import type { ResolvedTask } from "./module-task.js";
@@ -122,9 +123,19 @@ export function attachGroup(owner: Owner, workers: unknown, instrument: boolean)
   groups.set(owner, new WorkerGroup(workers, instrument));
 }
 
-/** The group of `owner`, if it was created with workers. */
+/**
+ * The group of `owner`. A runtime created without the `workers` option gets the default,
+ * `os.availableParallelism()` runtimes in all, here, on its first `spawnOn`/`spawnAnywhere`: a
+ * runtime that never places a task on another thread pays nothing for it.
+ */
 export function groupOf(owner: Owner | null): WorkerGroup | undefined {
-  return owner === null ? undefined : groups.get(owner);
+  if (owner === null) return undefined;
+  let g = groups.get(owner);
+  if (g === undefined) {
+    g = new WorkerGroup(availableParallelism(), (owner as { instrument?: unknown }).instrument === true);
+    groups.set(owner, g);
+  }
+  return g;
 }
 
 /** The owner has shut down: terminate its worker runtimes. */

@@ -26,8 +26,8 @@ function requireGroup(where: string): [Executor, WorkerGroup] {
   const group = groupOf(rt);
   if (group === undefined) {
     throw new Error(
-      `${where}: this runtime has no worker runtimes. Create it with new Runtime({ workers: n }) or ` +
-        "Runtime.multiThread() (or run(main, { workers: n })); a worker runtime cannot spawn onto other threads itself.",
+      `${where}: this runtime has no group of worker runtimes (pollux internal error: every Runtime gets ` +
+        "one on first use). Create the runtime with new Runtime({ workers: n }).",
     );
   }
   return [rt, group];

@@ -33,7 +33,9 @@ if (port === null) throw new Error("pollux: worker-entry.js runs only as a worke
 const init = workerData as WorkerInit;
 const loads = new Int32Array(init.loads);
 const index = init.index;
-const rt = new Runtime({ instrument: init.instrument, onOrphans: false });
+// `workers: 1`: a worker runtime places tasks on itself only (spawnOn(0), spawnAnywhere run
+// here), never on threads of its own: no runtime groups inside runtime groups.
+const rt = new Runtime({ instrument: init.instrument, onOrphans: false, workers: 1 });
 
 const outbox = new Outbox(port as never, (msg, error) => {
   // A result that cannot be cloned: say so instead.

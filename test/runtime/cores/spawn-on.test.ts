@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
@@ -174,11 +175,6 @@ describe("spawnOn / spawnAnywhere", () => {
         return spawnOn(1, { module: "./tasks.mjs" });
       }),
     ).rejects.toThrow(/must be a URL/);
-    await expect(
-      run(function* () {
-        return spawnAnywhere(t("echo"));
-      }),
-    ).rejects.toThrow(/no worker runtimes.*workers: n/);
     expect(() => spawnOn(1, t("echo"))).toThrow(/outside a pollux runtime/);
     const missing = (await rt(2)
       .run(function* () {
@@ -251,6 +247,28 @@ describe("types", () => {
       return yield* h;
     });
     expect(out).toBe(5);
+  });
+});
+
+describe("default group", () => {
+  it("a runtime made without the workers option has os.availableParallelism() runtimes, on first use", async () => {
+    const out = await run(
+      function* () {
+        const m = yield* coreMetrics();
+        return { n: m.runtimes.length, echoed: yield* spawnAnywhere(t("echo"), "x") };
+      },
+      { onOrphans: false },
+    );
+    expect(out).toEqual({ n: availableParallelism(), echoed: "x" });
+  });
+
+  it("a worker runtime places tasks on itself only", async () => {
+    const out = await rt(2).run(function* () {
+      return yield* spawnOn<[number, number, string]>(1, t("nested"));
+    });
+    const [worker, anywhere, error] = out;
+    expect(anywhere).toBe(worker); // spawnAnywhere from a worker runtime ran there
+    expect(error).toMatch(/integer from 0 \(this thread\) to 0/);
   });
 });
 
