@@ -13,7 +13,7 @@ import { availableParallelism } from "node:os";
 import type { RuntimeMetrics } from "../metrics.js";
 import { CoreWorker, type WorkerOwner } from "./core-worker.js";
 import type { ResolvedTask } from "./module-task.js";
-import { RemoteCall } from "./remote-call.js";
+import { DONE_OK, RemoteCall } from "./remote-call.js";
 
 /** Anything with a lifecycle a group is attached to (the Runtime). */
 type Owner = object;
@@ -46,9 +46,19 @@ export class WorkerGroup implements WorkerOwner {
       );
     }
     let w = this.slots[index]!;
-    if (w === null) this.slots[index] = w = new CoreWorker(index, this);
+    if (w === null) {
+      this.slots[index] = w = new CoreWorker(index, this);
+      this.started = true;
+    }
     return w;
   }
+
+  /** True once some worker runtime has been started. */
+  anyStarted(): boolean {
+    return this.started;
+  }
+
+  private started = false;
 
   /** Index of the least-loaded runtime among 1 … size − 1 (0 when there is no worker). */
   leastLoaded(): number {
@@ -94,6 +104,40 @@ export class WorkerGroup implements WorkerOwner {
     return call;
   }
 
+  /**
+   * The last metrics each started worker runtime reported (null: not started, or no reply yet),
+   * and a refresh requested in the background, for readers outside any task (the console). At
+   * most one refresh is in flight; it never starts a worker.
+   */
+  latestMetrics(): readonly (RuntimeMetrics | null)[] {
+    while (this.latest.length < this.size) this.latest.push(null);
+    if (!this.refreshing && !this.closed) {
+      let asked = 0;
+      for (let i = 1; i < this.size; i++) {
+        const w = this.slots[i];
+        if (w === null || w === undefined) {
+          this.latest[i] = null;
+          continue;
+        }
+        const call = new RemoteCall(this.nextCall++, w, "metrics");
+        w.metrics(call);
+        asked++;
+        // Polled with a plain waker: no task waits, nothing counts as a wake source.
+        call.poll({ waker: { wake: () => this.refreshed(i, call) } });
+      }
+      this.refreshing = asked;
+    }
+    return this.latest;
+  }
+
+  private readonly latest: (RuntimeMetrics | null)[] = [];
+  private refreshing = 0;
+
+  private refreshed(i: number, call: RemoteCall): void {
+    if (call.state === DONE_OK) this.latest[i] = call.value as RuntimeMetrics;
+    this.refreshing--;
+  }
+
   lost(index: number, worker: CoreWorker): void {
     if (this.slots[index] === worker) this.slots[index] = null;
   }
@@ -136,6 +180,17 @@ export function groupOf(owner: Owner | null): WorkerGroup | undefined {
     groups.set(owner, g);
   }
   return g;
+}
+
+/**
+ * The figures of `owner`'s worker runtimes for readers outside a task (the console): index 0 is
+ * left null (the caller has the owner's own), then the last report of each started worker
+ * runtime. Undefined when no worker runtime was ever started.
+ */
+export function workerMetricsSnapshot(owner: Owner): readonly (RuntimeMetrics | null)[] | undefined {
+  const g = groups.get(owner);
+  if (g === undefined || !g.anyStarted()) return undefined;
+  return g.latestMetrics();
 }
 
 /** The owner has shut down: terminate its worker runtimes. */
