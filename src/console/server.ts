@@ -333,6 +333,7 @@ class Console implements ConsoleServer {
       at: Date.now(),
       sample: this.history[this.history.length - 1],
       metrics,
+      cores: this.source.cores(),
       lints,
       total: this.table.size,
       snapshotMs: Math.round(snapshotMs * 100) / 100,

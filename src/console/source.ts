@@ -10,6 +10,8 @@
  * task dump is `String(runtime.dump())` at every level. Should the console one day require full
  * instrumentation, the `derived*` half of this file goes.
  */
+
+import { workerMetricsSnapshot } from "../runtime/cores/group.js";
 import type { HistogramSnapshot } from "../runtime/histogram.js";
 import type { RuntimeMetrics } from "../runtime/metrics.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -39,6 +41,12 @@ export interface ConsoleSource {
   lints(): readonly Lint[];
   /** The task dump as text (`String(runtime.dump())`). */
   dump(): string;
+  /**
+   * Every runtime of the watched runtime's group (`spawnOn`'s worker runtimes), when one was
+   * started: index 0 is the watched runtime, then each worker runtime's last report (null while
+   * not started or not answered yet). Undefined for a runtime that never started one.
+   */
+  cores(): readonly (ConsoleMetrics | null)[] | undefined;
   /** Undo what the source installed on the runtime. */
   close(): void;
 }
@@ -47,6 +55,10 @@ export interface ConsoleSource {
 export function sourceOf(runtime: Runtime): ConsoleSource {
   const rt = runtime;
   const dump = (): string => String(rt.dump());
+  const cores = (): readonly (ConsoleMetrics | null)[] | undefined => {
+    const workers = workerMetricsSnapshot(rt);
+    return workers === undefined ? undefined : [rt.metrics(), ...workers.slice(1)];
+  };
   if (rt.instrument === true) {
     return {
       mode: "full",
@@ -54,6 +66,7 @@ export function sourceOf(runtime: Runtime): ConsoleSource {
       tasks: () => rt.taskMetrics(),
       lints: () => rt.lints(),
       dump,
+      cores,
       close() {},
     };
   }
@@ -64,6 +77,7 @@ export function sourceOf(runtime: Runtime): ConsoleSource {
       tasks: () => derivedTasks(runtime),
       lints: () => [],
       dump,
+      cores,
       close() {},
     };
   }
@@ -74,6 +88,7 @@ export function sourceOf(runtime: Runtime): ConsoleSource {
     tasks: () => derivedTasks(runtime),
     lints: () => slow.lints(),
     dump,
+    cores,
     close: () => slow.close(),
   };
 }

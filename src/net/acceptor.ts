@@ -69,6 +69,11 @@ export class Acceptor<S extends { close(): void }> {
     this.server.listen({ ...options, backlog: this.backlog });
   }
 
+  /** Accept on an already listening socket (see `TcpListener.fromFd`). */
+  listenFd(fd: number): void {
+    this.server.listen({ fd });
+  }
+
   private readonly onListening = (): void => {
     if (this.state !== BINDING) return;
     this.state = LISTENING;

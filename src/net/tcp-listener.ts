@@ -5,6 +5,7 @@
 import type { FutureBase } from "../future/future.js";
 import { AcceptFuture, Acceptor, BindFuture, checkBacklog } from "./acceptor.js";
 import { parseAddr, type SocketAddr, type ToSocketAddr, toSocketAddr } from "./addr.js";
+import { reusePortUnsupported, supportsReusePort } from "./reuse-port.js";
 import { simNet } from "./sim-hook.js";
 import { checkHighWaterMark, type StreamOptions } from "./socket-stream.js";
 import { TcpStream } from "./tcp-stream.js";
@@ -21,6 +22,13 @@ export interface ListenerOptions extends StreamOptions {
    * counted in `droppedConnections`. Also the kernel's listen backlog. Default 1024.
    */
   backlog?: number;
+  /**
+   * TCP only: set `SO_REUSEPORT`, so that listeners in other threads or processes can bind the same
+   * port and the kernel spreads connections over them (one listener per worker runtime). Needs
+   * Node 22.12+ or 23.1+; elsewhere it throws, naming the alternative (`listener.fd` and
+   * {@link TcpListener.fromFd}). Default false.
+   */
+  reusePort?: boolean;
 }
 
 function streamAddr(stream: TcpStream): SocketAddr {
@@ -62,14 +70,74 @@ export class TcpListener {
     const { host, port, text } = parseAddr(addr);
     const backlog = checkBacklog(options.backlog, "TcpListener.bind");
     const hwm = checkHighWaterMark(options.readHighWaterMark, "TcpListener.bind");
+    const reusePort = options.reusePort ?? false;
+    if (typeof reusePort !== "boolean") {
+      throw new TypeError(`TcpListener.bind: reusePort must be true or false; got ${String(reusePort)}.`);
+    }
+    if (reusePort && !supportsReusePort()) throw reusePortUnsupported();
     const sim = simNet.backend;
     if (sim !== null) return sim.bind(host, port, text, hwm, backlog);
     const start = (): Acceptor<TcpStream> => {
       const acceptor = new Acceptor((socket) => new TcpStream(socket, hwm), backlog, text, "TcpListener");
-      acceptor.listen({ host, port });
+      acceptor.listen(
+        reusePort ? ({ host, port, reusePort } as { host: string; port: number }) : { host, port },
+      );
       return acceptor;
     };
     return new BindFuture(start, (acceptor) => new TcpListener(acceptor), `TcpListener.bind(${text})`);
+  }
+
+  /**
+   * Accept on a socket that is already listening, given its file descriptor: typically
+   * `listener.fd` of a listener on the main runtime, passed to a task on a worker runtime, so that
+   * every runtime accepts connections on one port (Node 20 has no `reusePort`; threads share the
+   * process's descriptors). Each new connection goes to whichever thread accepts it first, so a
+   * busy runtime takes fewer.
+   *
+   * Caveat: closing any of the listeners sharing a descriptor closes the socket for all of them
+   * (libuv owns the descriptor it was given). Close them together at shutdown, the owner last,
+   * and keep the owner's listener open as long as the workers accept.
+   *
+   * @example
+   * // on a worker runtime (fd came as an argument of spawnOn):
+   * using listener = yield* TcpListener.fromFd(fd);
+   * for (;;) spawn(serve((yield* listener.accept())[0]));
+   */
+  static fromFd(fd: number, options: Omit<ListenerOptions, "reusePort"> = {}): FutureBase<TcpListener> {
+    if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
+      throw new TypeError(
+        `TcpListener.fromFd(fd): fd must be a listening socket's file descriptor (a non-negative integer, e.g. listener.fd); got ${String(fd)}.`,
+      );
+    }
+    const backlog = checkBacklog(options.backlog, "TcpListener.fromFd");
+    const hwm = checkHighWaterMark(options.readHighWaterMark, "TcpListener.fromFd");
+    const text = `fd ${fd}`;
+    const start = (): Acceptor<TcpStream> => {
+      const acceptor = new Acceptor((socket) => new TcpStream(socket, hwm), backlog, text, "TcpListener");
+      acceptor.listenFd(fd);
+      return acceptor;
+    };
+    return new BindFuture(start, (acceptor) => new TcpListener(acceptor), `TcpListener.fromFd(${fd})`);
+  }
+
+  /**
+   * The listening socket's file descriptor (POSIX), to share the socket with worker runtimes
+   * through {@link TcpListener.fromFd}. Throws where there is none (Windows, a simulated network,
+   * a closed listener).
+   *
+   * @example
+   * for (let i = 1; i < cores; i++) spawnOn(i, SERVE, listener.fd);
+   */
+  get fd(): number {
+    const handle = (this.acceptor.server as unknown as { _handle?: { fd?: number } | null })._handle;
+    const fd = handle?.fd;
+    if (typeof fd !== "number" || fd < 0) {
+      throw new Error(
+        "TcpListener.fd: this listener has no file descriptor to share (it is closed, simulated, or on Windows, " +
+          "where sockets are not descriptors). Use TcpListener.bind(addr, { reusePort: true }) on Node 22.12+ instead.",
+      );
+    }
+    return fd;
   }
 
   /**

@@ -3,6 +3,17 @@
  *
  * @module
  */
+
+export type { CoreMetrics } from "./cores/group.js";
+export type {
+  AnyTaskFn,
+  CoreTransferable,
+  ModuleTask,
+  TaskOutput,
+  UntypedTaskFn,
+} from "./cores/module-task.js";
+export { coreMetrics, spawnAnywhere, spawnOn } from "./cores/spawn-on.js";
+export { type WithTransfer, withTransfer } from "./cores/with-transfer.js";
 export { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 export type { AwaitedFuture, DumpedTask, DumpedTaskState, TaskDump } from "./dump.js";
 export { Handle } from "./handle.js";

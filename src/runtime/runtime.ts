@@ -40,6 +40,7 @@ import { enableGrowthWatch } from "../task/growth-watch.js";
 import { JoinError, label } from "../task/join-error.js";
 import { CANCELLED, CANCELLED_CLEANUP_FAILED, FAILED, IDLE, OK, Task } from "../task/task.js";
 import { cappedList } from "./capped-list.js";
+import { attachGroup, closeGroup } from "./cores/group.js";
 import { DeadlockError, type StallReport, type WaitingTask } from "./deadlock.js";
 import { dumpTasks, type TaskDump } from "./dump.js";
 import { Handle } from "./handle.js";
@@ -194,6 +195,14 @@ export interface RuntimeOptions {
    * a deadlock. Use `simulate()` rather than this option.
    */
   scheduler?: SchedulerStrategy;
+  /**
+   * Runtimes in all, this one included: `n` gives this thread's runtime plus `n − 1` worker
+   * runtimes (one `worker_threads` thread each, started on first use, each a complete runtime
+   * with its own timers and IO) for `spawnOn` and `spawnAnywhere`. Default
+   * `os.availableParallelism()`, as with `Runtime.multiThread()`; no thread starts before a task
+   * is placed on it. `1`: no worker runtime (placed tasks run here). See docs/guide-cores.md.
+   */
+  workers?: number;
 }
 
 /**
@@ -249,6 +258,7 @@ const OPTION_KEYS = new Set([
   "onTaskSpawn",
   "onTaskTerminate",
   "scheduler",
+  "workers",
 ]);
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
@@ -536,11 +546,31 @@ export class Runtime implements Executor {
       this.sim = sim;
       this.drain = () => this.drainSimulated();
     }
+    if (options.workers !== undefined) {
+      attachGroup(this, options.workers, instrument === true);
+    }
     if (!anchoring) {
       anchoring = true;
       // Instrumented with a precise clock: its counters take their warm (floating-point) form.
       anchorMaps(new Runtime({ instrument: "polls", slowPollMs: 1, onSlowPoll: () => {}, onOrphans: false }));
     }
+  }
+
+  /**
+   * A runtime for every core: this thread's plus `workers − 1` worker runtimes (default
+   * `os.availableParallelism()` in all), Tokio's `Builder::new_multi_thread`. Same as
+   * `new Runtime({ ...options, workers })`; see `spawnOn` and `spawnAnywhere`.
+   *
+   * @example
+   * const rt = Runtime.multiThread();
+   * await rt.run(function* () {
+   *   const h = spawnAnywhere({ module: new URL("./work.js", import.meta.url), export: "crunch" }, 42);
+   *   console.log(yield* h);
+   * });
+   * await rt.shutdown(); // also ends the worker threads
+   */
+  static multiThread(workers: number = availableParallelism(), options: RuntimeOptions = {}): Runtime {
+    return new Runtime({ ...options, workers });
   }
 
   /**
@@ -1413,6 +1443,7 @@ export class Runtime implements Executor {
     if (this.alive !== 0 || this.state !== "shutting-down") return;
     this.state = "closed";
     this.time?.shutdown();
+    closeGroup(this);
     if (this.tracker !== null) enableGrowthWatch(-1);
     // Failures whose handle is still held but was never awaited: nobody will see them now.
     const unobserved = this.unobserved;

@@ -32,7 +32,6 @@ export { EMPTY, type Empty, END, type End } from "../future/end.js";
 export { Barrier, BarrierWaitResult } from "./barrier.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./broadcast.js";
 export { Closed } from "./closed-signal.js";
-export { AcquireError, Lagged, RecvError, SendError, SendTimeoutError } from "./errors.js";
 /**
  * Multi-producer, multi-consumer channels, the work queue: `mpmc.channel(capacity)` and
  * `mpmc.unbounded()`. Clone the receiver for each worker; each message goes to exactly one
@@ -42,6 +41,8 @@ export { AcquireError, Lagged, RecvError, SendError, SendTimeoutError } from "./
  * const [tx, rx] = mpmc.channel<Job>(64);
  * for (let i = 0; i < 4; i++) s.spawn(worker(rx.clone()));
  */
+export * as crossThread from "./cross-thread/index.js";
+export { AcquireError, Lagged, RecvError, SendError, SendTimeoutError } from "./errors.js";
 export * as mpmc from "./mpmc.js";
 /**
  * Multi-producer, single-consumer channels: `mpsc.channel(capacity)` (bounded: `send` waits for

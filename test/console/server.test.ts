@@ -6,7 +6,7 @@ import WebSocket from "ws";
 import { type ConsoleServer, startConsole } from "../../src/console/index.js";
 import { originAllowed } from "../../src/console/origin.js";
 import { pending } from "../../src/future/index.js";
-import { DeadlockError, Runtime, run } from "../../src/runtime/index.js";
+import { DeadlockError, Runtime, run, spawnOn } from "../../src/runtime/index.js";
 import { CancellationToken } from "../../src/task/index.js";
 import { sleep } from "../../src/time/index.js";
 
@@ -208,5 +208,33 @@ describe("the built package (needs `npm run build`)", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("every core", () => {
+  it("updates carry each runtime's figures once a worker runtime was started", async () => {
+    const rt = new Runtime({ workers: 2, onOrphans: false });
+    const stop = new CancellationToken();
+    const TASKS = new URL("../fixtures/cores/tasks.mjs", import.meta.url);
+    const running = rt.run(function* () {
+      yield* spawnOn(1, { module: TASKS, export: "add" }, 1, 2);
+      yield* stop.cancelled();
+    });
+    const url = await serve(rt, { port: 0, intervalMs: 100 }).ready;
+    const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+    const messages: { t: string; cores?: ({ tasksCompleted: number } | null)[] }[] = [];
+    ws.on("message", (d) => messages.push(JSON.parse(String(d))));
+    let cores: ({ tasksCompleted: number } | null)[] | undefined;
+    for (let i = 0; i < 200 && cores === undefined; i++) {
+      // Refreshed in the background: a report taken before the task ended may come first.
+      cores = messages.find((m) => m.t === "update" && (m.cores?.[1]?.tasksCompleted ?? 0) > 0)?.cores;
+      if (cores === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    ws.close();
+    stop.cancel();
+    await running;
+    await rt.shutdown();
+    expect(cores).toHaveLength(2);
+    expect(cores![1]!.tasksCompleted).toBe(1); // the worker runtime ran the task
   });
 });

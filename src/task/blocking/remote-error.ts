@@ -44,3 +44,29 @@ export function rebuildError(s: SerializedError): unknown {
   Object.assign(error, s.props);
   return error;
 }
+
+/**
+ * The sending side of {@link rebuildError}, for code that runs as a module in the other thread
+ * (worker runtimes, `pollux/runtime`'s cores). The blocking pool's workers run the same logic
+ * from their source text (`worker-source.ts`), which cannot import.
+ */
+export function serializeError(e: unknown): SerializedError {
+  if (e === null || typeof e !== "object") return { thrown: e };
+  const err = e as { constructor?: { name?: string }; name?: unknown; message?: unknown; stack?: unknown };
+  const ctor = err.constructor?.name;
+  const out = {
+    isError: e instanceof Error,
+    name: ctor !== undefined && ctor !== "Object" ? ctor : String(err.name),
+    message: String(err.message),
+    stack: typeof err.stack === "string" ? err.stack : undefined,
+    props: {} as Record<string, unknown>,
+  };
+  for (const k of Object.keys(e)) {
+    try {
+      out.props[k] = structuredClone((e as Record<string, unknown>)[k]);
+    } catch {
+      // A property that cannot cross threads (a function, a socket) is left out.
+    }
+  }
+  return out;
+}
