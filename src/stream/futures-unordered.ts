@@ -11,7 +11,6 @@ import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
 import { yieldNow } from "../task/yield-now.js";
 import type { End } from "./poll-next.js";
-import { END } from "./poll-next.js";
 import { StreamBase } from "./stream.js";
 import { UnorderedSet } from "./unordered-set.js";
 

@@ -18,7 +18,6 @@ import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
 import { Closed, ClosedSignal } from "./closed-signal.js";
 import { Lagged, SendError } from "./errors.js";
 import { checkCount } from "./validate.js";

@@ -31,7 +31,6 @@ import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js"
 import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
 import { SendError } from "./errors.js";
 import { checkCount } from "./validate.js";
 import { WaitList } from "./wait-list.js";

@@ -34,7 +34,6 @@ import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
 import { checkDuration } from "../time/duration.js";
 import { type Sleep, sleep } from "../time/sleep.js";
 import { Closed, type ClosedSignal, lazySignal } from "./closed-signal.js";

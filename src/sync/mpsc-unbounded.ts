@@ -16,7 +16,6 @@ import { Ring } from "../runtime/ring.js";
 import { RecvStream } from "../stream/recv-stream.js";
 import { pollProceed } from "../task/coop.js";
 import { growthWatched, watchGrowth } from "../task/growth-watch.js";
-import { spawn } from "../task/spawn.js";
 import { Closed, type ClosedSignal, lazySignal } from "./closed-signal.js";
 import { SendError } from "./errors.js";
 import { aliveSenders, twoReceivers } from "./mpsc-bounded.js";

@@ -18,7 +18,6 @@ import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
 import { WaitList } from "./wait-list.js";
 
 const INIT = 0;

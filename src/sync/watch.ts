@@ -14,7 +14,6 @@ import { instanceLabel } from "../future/instance-id.js";
 import { type Context, PENDING, type Poll, type Waker } from "../future/poll.js";
 import { anchorWork, pollReady } from "../runtime/map-anchors.js";
 import { pollProceed } from "../task/coop.js";
-import { spawn } from "../task/spawn.js";
 import { RecvError, SendError } from "./errors.js";
 import { WaitList } from "./wait-list.js";
 
