@@ -192,12 +192,14 @@ describe("event loop integration", () => {
       gaps.push(now - last);
       last = now;
     }, 1);
+    // Busy until the 1 ms timer has fired six times: on a loaded machine that takes longer, never
+    // forever. A runtime that starved Node's event loop would spin until the 10 s bound.
     await rt.run(function* () {
-      const until = performance.now() + 60;
-      while (performance.now() < until) yield* yieldNow();
+      const bound = performance.now() + 10_000;
+      while (gaps.length < 6 && performance.now() < bound) yield* yieldNow();
     });
     clearInterval(timer);
-    expect(gaps.length).toBeGreaterThan(5); // a starved timer would not have fired at all
+    expect(gaps.length).toBeGreaterThan(5);
     expect(rt.metrics().eventLoopYields).toBeGreaterThan(5);
     await rt.shutdown();
   });
