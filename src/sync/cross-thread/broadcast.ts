@@ -19,23 +19,8 @@ import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
 import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
 import { Lagged, SendError } from "../errors.js";
-import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
-
-/** Receiver → sender messages. */
-const NEW_CONN = 1;
-const CLOSE = 2;
-/** Sender → receiver: the sender closed (values come as arrays). */
-const CLOSED = -1;
-
-class BroadcastConn {
-  values: unknown[] = [];
-  constructor(
-    readonly tx: ThreadBroadcastSender<unknown>,
-    readonly port: Port,
-  ) {}
-  readonly onMessage = (m: [number, Port | undefined]): void => this.tx.fromReceiver(this, m);
-  readonly onClose = (): void => this.tx.dropConn(this);
-}
+import { FanOutReceiver, FanOutSender } from "./fan-out.js";
+import { MODULE_URL, type Port, portPair } from "./shared.js";
 
 /**
  * The sending half of a cross-thread {@link broadcast}: `send` (never waits), `subscribe`,
@@ -46,17 +31,13 @@ class BroadcastConn {
  * for (let i = 1; i < cores; i++) spawnOn(i, LISTEN, events.subscribe());
  * events.send("reload");
  */
-export class ThreadBroadcastSender<T> {
-  private conns: BroadcastConn[] = [];
-  private scheduled = false;
-  private open = true;
-  private moved = false;
-
+export class ThreadBroadcastSender<T> extends FanOutSender {
   /** @internal use {@link broadcast}. */
   constructor(
     readonly capacity: number,
     ports: readonly Port[],
   ) {
+    super("ThreadBroadcastSender");
     for (const p of ports) this.addConn(p);
   }
 
@@ -74,10 +55,7 @@ export class ThreadBroadcastSender<T> {
       );
     }
     for (const c of this.conns) c.values.push(value);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(this.flushQueued);
-    }
+    this.schedule();
     return n;
   }
 
@@ -89,41 +67,9 @@ export class ThreadBroadcastSender<T> {
     return new ThreadBroadcastReceiver<T>(theirs, this.capacity);
   }
 
-  /** Receivers still connected, as far as this thread knows. */
-  get receiverCount(): number {
-    return this.conns.length;
-  }
-
-  /** Close: receivers get the values sent so far, then `END`. Idempotent. */
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.flush();
-    for (const c of this.conns) {
-      c.port.off("message", c.onMessage);
-      c.port.off("close", c.onClose);
-      c.port.postMessage(CLOSED);
-      c.port.close();
-    }
-    this.conns = [];
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
   /** @internal move to another thread (see `runtime/cores/wire.ts`). */
   [WIRE](): Wired {
-    this.live("passing it to another runtime");
-    this.flush();
-    for (const c of this.conns) {
-      c.port.off("message", c.onMessage);
-      c.port.off("close", c.onClose);
-    }
-    const ports = this.conns.map((c) => c.port);
-    this.conns = [];
-    this.open = false;
-    this.moved = true;
+    const ports = this.detach();
     return {
       kind: "crossThread.broadcastSender",
       module: MODULE_URL,
@@ -132,39 +78,11 @@ export class ThreadBroadcastSender<T> {
     };
   }
 
-  /** @internal */
-  fromReceiver(conn: BroadcastConn, m: [number, Port | undefined]): void {
-    if (m[0] === NEW_CONN && m[1] !== undefined) {
-      if (this.open) this.addConn(m[1]);
-      else m[1].close();
-    } else if (m[0] === CLOSE) {
-      this.dropConn(conn);
-    }
+  protected acceptConn(port: Port): void {
+    this.addConn(port);
   }
 
-  /** @internal */
-  dropConn(conn: BroadcastConn): void {
-    const i = this.conns.indexOf(conn);
-    if (i < 0) return;
-    this.conns.splice(i, 1);
-    conn.port.off("message", conn.onMessage);
-    conn.port.off("close", conn.onClose);
-    conn.port.close();
-  }
-
-  private addConn(port: Port): void {
-    const conn = new BroadcastConn(this as ThreadBroadcastSender<unknown>, port);
-    this.conns.push(conn);
-    port.on("message", conn.onMessage);
-    port.on("close", conn.onClose);
-    port.unref();
-  }
-
-  private readonly flushQueued = (): void => {
-    if (this.scheduled) this.flush();
-  };
-
-  private flush(): void {
+  protected flush(): void {
     this.scheduled = false;
     for (const c of this.conns) {
       if (c.values.length === 0) continue;
@@ -180,11 +98,6 @@ export class ThreadBroadcastSender<T> {
       }
     }
   }
-
-  private live(what: string): void {
-    if (this.moved) throw movedEnd(`ThreadBroadcastSender.${what}`);
-    if (!this.open) throw new Error(`ThreadBroadcastSender.${what} after close().`);
-  }
 }
 
 /**
@@ -192,57 +105,35 @@ export class ThreadBroadcastSender<T> {
  * the sender closed and every value was read, throws `Lagged(count)` after values were dropped),
  * `tryRecv`, `resubscribe`, `close`, `length`, `using`.
  */
-export class ThreadBroadcastReceiver<T> {
+export class ThreadBroadcastReceiver<T> extends FanOutReceiver {
   private buffer: unknown[] = [];
   private head = 0;
   private lagged = 0;
-  private senderClosed = false;
-  private closed = false;
-  private moved = false;
-  private readonly parked = new Parked();
 
   /** @internal use `sender.subscribe()` or `resubscribe()`. */
   constructor(
-    private readonly port: Port,
+    port: Port,
     readonly capacity: number,
     buffered: readonly unknown[] = [],
     lagged = 0,
     senderClosed = false,
   ) {
+    super(port, "ThreadBroadcastReceiver", senderClosed);
     for (const v of buffered) this.buffer.push(v);
     this.lagged = lagged;
-    this.senderClosed = senderClosed;
-    port.on("message", this.onMessage);
-    port.on("close", this.onClose);
-    port.unref();
   }
 
-  private readonly onMessage = (m: unknown[] | number): void => {
-    if (m === CLOSED) {
-      this.senderClosed = true;
-    } else {
-      const values = m as unknown[];
-      for (let i = 0; i < values.length; i++) this.buffer.push(values[i]);
-      const over = this.buffer.length - this.head - this.capacity;
-      if (over > 0) {
-        // The oldest unread values go, as a full ring overwrites them.
-        this.head += over;
-        this.lagged += over;
-        this.compact();
-      }
+  protected receive(m: unknown): boolean {
+    const values = m as unknown[];
+    for (let i = 0; i < values.length; i++) this.buffer.push(values[i]);
+    const over = this.buffer.length - this.head - this.capacity;
+    if (over > 0) {
+      // The oldest unread values go, as a full ring overwrites them.
+      this.head += over;
+      this.lagged += over;
+      this.compact();
     }
-    this.wake();
-  };
-
-  private readonly onClose = (): void => {
-    this.senderClosed = true;
-    this.wake();
-  };
-
-  private wake(): void {
-    if (this.parked.waker === null) return;
-    this.port.unref();
-    this.parked.wake();
+    return true;
   }
 
   private compact(): void {
@@ -317,37 +208,12 @@ export class ThreadBroadcastReceiver<T> {
    */
   resubscribe(): ThreadBroadcastReceiver<T> {
     this.live("resubscribe()");
-    const [mine, theirs] = portPair();
-    if (!this.senderClosed) this.port.postMessage([NEW_CONN, theirs], [theirs]);
-    return new ThreadBroadcastReceiver<T>(mine, this.capacity, [], 0, this.senderClosed);
-  }
-
-  /** Stop receiving: the sender no longer sends to this receiver. Idempotent. */
-  close(): void {
-    if (this.closed || this.moved) return;
-    this.closed = true;
-    this.port.off("message", this.onMessage);
-    this.port.off("close", this.onClose);
-    if (!this.senderClosed) this.port.postMessage([CLOSE]);
-    this.port.close();
-    this.parked.wake();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+    return new ThreadBroadcastReceiver<T>(this.connectClone(), this.capacity, [], 0, this.senderClosed);
   }
 
   /** @internal move to another thread (see `runtime/cores/wire.ts`). */
   [WIRE](): Wired {
-    this.live("passing it to another runtime");
-    if (this.parked.waker !== null) {
-      throw new Error(
-        "a ThreadBroadcastReceiver cannot move to another runtime while a recv() on it is waiting.",
-      );
-    }
-    this.port.off("message", this.onMessage);
-    this.port.off("close", this.onClose);
-    this.moved = true;
+    this.detach("recv()");
     return {
       kind: "crossThread.broadcastReceiver",
       module: MODULE_URL,
@@ -360,10 +226,6 @@ export class ThreadBroadcastReceiver<T> {
       },
       transfer: [this.port],
     };
-  }
-
-  private live(what: string): void {
-    if (this.moved) throw movedEnd(`ThreadBroadcastReceiver.${what}`);
   }
 }
 

@@ -16,23 +16,8 @@ import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
 import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
 import { RecvError, SendError } from "../errors.js";
-import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
-
-/** Receiver → sender messages. */
-const NEW_CONN = 1;
-const CLOSE = 2;
-/** Sender → receiver: the sender closed (values are `[version, value]` pairs). */
-const CLOSED = -1;
-
-/** One receiver connection, as the sender sees it. */
-class WatchConn {
-  constructor(
-    readonly tx: ThreadWatchSender<unknown>,
-    readonly port: Port,
-  ) {}
-  readonly onMessage = (m: [number, Port | undefined]): void => this.tx.fromReceiver(this, m);
-  readonly onClose = (): void => this.tx.dropConn(this);
-}
+import { type FanOutConn, FanOutReceiver, FanOutSender } from "./fan-out.js";
+import { MODULE_URL, type Port, portPair } from "./shared.js";
 
 /**
  * The sending half of a cross-thread {@link watch}. Same API as `WatchSender` for the common
@@ -44,19 +29,15 @@ class WatchConn {
  * spawnAnywhere(SERVE, rx.clone()); // each worker follows the configuration
  * tx.send({ level: "debug" });
  */
-export class ThreadWatchSender<T> {
-  private conns: WatchConn[] = [];
-  private scheduled = false;
-  private open = true;
-  private moved = false;
-
+export class ThreadWatchSender<T> extends FanOutSender {
   /** @internal use {@link watch}. */
   constructor(
     private value: T,
     private version: number,
     ports: readonly Port[],
   ) {
-    for (const p of ports) this.addConn(p, false);
+    super("ThreadWatchSender");
+    for (const p of ports) this.addConn(p);
   }
 
   /**
@@ -88,41 +69,9 @@ export class ThreadWatchSender<T> {
     return this.value;
   }
 
-  /** Receiver connections still open, as far as this thread knows. */
-  get receiverCount(): number {
-    return this.conns.length;
-  }
-
-  /** Close: receivers' `changed()` throws `RecvError` once they have seen the last value. Idempotent. */
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    if (this.scheduled) this.flush();
-    for (const c of this.conns) {
-      c.port.off("message", c.onMessage);
-      c.port.off("close", c.onClose);
-      c.port.postMessage(CLOSED);
-      c.port.close();
-    }
-    this.conns = [];
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
   /** @internal move to another thread (see `runtime/cores/wire.ts`). */
   [WIRE](): Wired {
-    this.live("passing it to another runtime");
-    if (this.scheduled) this.flush();
-    for (const c of this.conns) {
-      c.port.off("message", c.onMessage);
-      c.port.off("close", c.onClose);
-    }
-    const ports = this.conns.map((c) => c.port);
-    this.conns = [];
-    this.open = false;
-    this.moved = true;
+    const ports = this.detach();
     return {
       kind: "crossThread.watchSender",
       module: MODULE_URL,
@@ -131,50 +80,23 @@ export class ThreadWatchSender<T> {
     };
   }
 
-  /** @internal a message from a receiver. */
-  fromReceiver(conn: WatchConn, m: [number, Port | undefined]): void {
-    if (m[0] === NEW_CONN && m[1] !== undefined) this.addConn(m[1], true);
-    else if (m[0] === CLOSE) this.dropConn(conn);
-  }
-
-  /** @internal a receiver closed (or its thread is gone). */
-  dropConn(conn: WatchConn): void {
-    const i = this.conns.indexOf(conn);
-    if (i < 0) return;
-    this.conns.splice(i, 1);
-    conn.port.off("message", conn.onMessage);
-    conn.port.off("close", conn.onClose);
-    conn.port.close();
-  }
-
-  private addConn(port: Port, sendCurrent: boolean): void {
-    const conn = new WatchConn(this as ThreadWatchSender<unknown>, port);
-    this.conns.push(conn);
-    port.on("message", conn.onMessage);
-    port.on("close", conn.onClose);
-    port.unref();
-    if (sendCurrent) this.post(conn);
+  /** A receiver's clone starts from the sender's current value. */
+  protected acceptConn(port: Port): void {
+    this.post(this.addConn(port));
   }
 
   private publish(value: T): void {
     this.value = value;
     this.version++;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(this.flushQueued);
-    }
+    this.schedule();
   }
 
-  private readonly flushQueued = (): void => {
-    if (this.scheduled) this.flush();
-  };
-
-  private flush(): void {
+  protected flush(): void {
     this.scheduled = false;
     for (const c of this.conns) this.post(c);
   }
 
-  private post(conn: WatchConn): void {
+  private post(conn: FanOutConn): void {
     try {
       conn.port.postMessage([this.version, this.value]);
     } catch (error) {
@@ -186,56 +108,30 @@ export class ThreadWatchSender<T> {
       );
     }
   }
-
-  private live(what: string): void {
-    if (this.moved) throw movedEnd(`ThreadWatchSender.${what}`);
-    if (!this.open) throw new Error(`ThreadWatchSender.${what} after close().`);
-  }
 }
 
 /**
  * The receiving half of a cross-thread {@link watch}. Same API as `WatchReceiver` for the common
  * parts: `changed`, `borrow`, `borrowAndUpdate`, `hasChanged`, `clone`, `close`, `using`.
  */
-export class ThreadWatchReceiver<T> {
-  private readonly parked = new Parked();
-  private moved = false;
-  private closed = false;
-
+export class ThreadWatchReceiver<T> extends FanOutReceiver {
   /** @internal use {@link watch} or `clone()`. */
   constructor(
-    private readonly port: Port,
+    port: Port,
     private value: T,
     private version: number,
     private seen: number,
-    private senderClosed: boolean,
+    senderClosed: boolean,
   ) {
-    port.on("message", this.onMessage);
-    port.on("close", this.onClose);
-    port.unref();
+    super(port, "ThreadWatchReceiver", senderClosed);
   }
 
-  private readonly onMessage = (m: [number, T] | number): void => {
-    if (m === CLOSED) {
-      this.senderClosed = true;
-    } else {
-      const [version, value] = m as [number, T];
-      if (version <= this.version) return;
-      this.version = version;
-      this.value = value;
-    }
-    this.wake();
-  };
-
-  private readonly onClose = (): void => {
-    this.senderClosed = true;
-    this.wake();
-  };
-
-  private wake(): void {
-    if (this.parked.waker === null) return;
-    this.port.unref();
-    this.parked.wake();
+  protected receive(m: unknown): boolean {
+    const [version, value] = m as [number, T];
+    if (version <= this.version) return false;
+    this.version = version;
+    this.value = value;
+    return true;
   }
 
   /** The latest value this thread received, without marking it seen. */
@@ -297,37 +193,18 @@ export class ThreadWatchReceiver<T> {
    */
   clone(): ThreadWatchReceiver<T> {
     this.live("clone()");
-    const [mine, theirs] = portPair();
-    if (!this.senderClosed) this.port.postMessage([NEW_CONN, theirs], [theirs]);
-    return new ThreadWatchReceiver<T>(mine, this.value, this.version, this.seen, this.senderClosed);
-  }
-
-  /** Stop receiving: the sender no longer counts this receiver. Idempotent. */
-  close(): void {
-    if (this.closed || this.moved) return;
-    this.closed = true;
-    this.port.off("message", this.onMessage);
-    this.port.off("close", this.onClose);
-    if (!this.senderClosed) this.port.postMessage([CLOSE]);
-    this.port.close();
-    this.parked.wake();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+    return new ThreadWatchReceiver<T>(
+      this.connectClone(),
+      this.value,
+      this.version,
+      this.seen,
+      this.senderClosed,
+    );
   }
 
   /** @internal move to another thread (see `runtime/cores/wire.ts`). */
   [WIRE](): Wired {
-    this.live("passing it to another runtime");
-    if (this.parked.waker !== null) {
-      throw new Error(
-        "a ThreadWatchReceiver cannot move to another runtime while a changed() on it is waiting.",
-      );
-    }
-    this.port.off("message", this.onMessage);
-    this.port.off("close", this.onClose);
-    this.moved = true;
+    this.detach("changed()");
     return {
       kind: "crossThread.watchReceiver",
       module: MODULE_URL,
@@ -342,8 +219,8 @@ export class ThreadWatchReceiver<T> {
     };
   }
 
-  private live(what: string): void {
-    if (this.moved) throw movedEnd(`ThreadWatchReceiver.${what}`);
+  protected override live(what: string): void {
+    super.live(what);
     if (this.closed) throw new Error(`ThreadWatchReceiver.${what} after close().`);
   }
 }
