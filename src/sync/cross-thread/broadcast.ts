@@ -78,10 +78,12 @@ export class ThreadBroadcastSender<T> extends FanOutSender {
     };
   }
 
+  /** @internal */
   protected acceptConn(port: Port): void {
     this.addConn(port);
   }
 
+  /** @internal */
   protected flush(): void {
     this.scheduled = false;
     for (const c of this.conns) {
@@ -123,6 +125,7 @@ export class ThreadBroadcastReceiver<T> extends FanOutReceiver {
     this.lagged = lagged;
   }
 
+  /** @internal */
   protected receive(m: unknown): boolean {
     const values = m as unknown[];
     for (let i = 0; i < values.length; i++) this.buffer.push(values[i]);

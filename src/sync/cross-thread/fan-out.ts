@@ -26,18 +26,21 @@ export class FanOutConn {
 }
 
 export abstract class FanOutSender {
+  /** @internal */
   protected conns: FanOutConn[] = [];
+  /** @internal */
   protected scheduled = false;
+  /** @internal */
   protected open = true;
   private moved = false;
 
   /** `label`: the class name, for errors (`ThreadWatchSender.send() after close().`). */
   constructor(private readonly label: string) {}
 
-  /** Post what this drain sent to every connection. */
+  /** @internal Post what this drain sent to every connection. */
   protected abstract flush(): void;
 
-  /** A receiver asked for a new connection (`port`) for its clone. */
+  /** @internal A receiver asked for a new connection (`port`) for its clone. */
   protected abstract acceptConn(port: Port): void;
 
   /** Receiver connections still open, as far as this thread knows. */
@@ -81,6 +84,7 @@ export abstract class FanOutSender {
     conn.port.close();
   }
 
+  /** @internal */
   protected addConn(port: Port): FanOutConn {
     const conn = new FanOutConn(this, port);
     this.conns.push(conn);
@@ -90,7 +94,7 @@ export abstract class FanOutSender {
     return conn;
   }
 
-  /** Flush at the end of this drain (once, however many sends). */
+  /** @internal Flush at the end of this drain (once, however many sends). */
   protected schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
@@ -105,6 +109,7 @@ export abstract class FanOutSender {
   /**
    * The sender moves to another thread: post what is pending, stop listening, and hand over the
    * connections' ports (to be transferred). This handle is unusable afterwards.
+   * @internal
    */
   protected detach(): Port[] {
     this.live("passing it to another runtime");
@@ -117,6 +122,7 @@ export abstract class FanOutSender {
     return ports;
   }
 
+  /** @internal */
   protected live(what: string): void {
     if (this.moved) throw movedEnd(`${this.label}.${what}`);
     if (!this.open) throw new Error(`${this.label}.${what} after close().`);
@@ -133,24 +139,30 @@ export abstract class FanOutSender {
  * sender, a task parked until a message arrives, `close`, and the move to another thread.
  */
 export abstract class FanOutReceiver {
+  /** @internal */
+  protected readonly port: Port;
+  /** @internal */
   protected senderClosed: boolean;
+  /** @internal */
   protected closed = false;
   private moved = false;
+  /** @internal */
   protected readonly parked = new Parked();
 
   /** `label`: the class name, for errors. */
   constructor(
-    protected readonly port: Port,
+    port: Port,
     private readonly label: string,
     senderClosed: boolean,
   ) {
+    this.port = port;
     this.senderClosed = senderClosed;
     port.on("message", this.onMessage);
     port.on("close", this.onClose);
     port.unref();
   }
 
-  /** A message from the sender other than CLOSED; true when a parked task should wake for it. */
+  /** @internal A message from the sender other than CLOSED; true when a parked task should wake for it. */
   protected abstract receive(message: unknown): boolean;
 
   private readonly onMessage = (m: unknown): void => {
@@ -184,14 +196,14 @@ export abstract class FanOutReceiver {
     this.close();
   }
 
-  /** A new connection to the sender, for a clone of this receiver: the clone's port. */
+  /** @internal A new connection to the sender, for a clone of this receiver: the clone's port. */
   protected connectClone(): Port {
     const [mine, theirs] = portPair();
     if (!this.senderClosed) this.port.postMessage([NEW_CONN, theirs], [theirs]);
     return mine;
   }
 
-  /** The receiver moves to another thread (its port is transferred); `waiting` names its wait. */
+  /** @internal The receiver moves to another thread (its port is transferred); `waiting` names its wait. */
   protected detach(waiting: string): void {
     this.live("passing it to another runtime");
     if (this.parked.waker !== null) {
@@ -201,6 +213,7 @@ export abstract class FanOutReceiver {
     this.moved = true;
   }
 
+  /** @internal */
   protected live(what: string): void {
     if (this.moved) throw movedEnd(`${this.label}.${what}`);
   }

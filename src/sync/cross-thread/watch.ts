@@ -80,7 +80,7 @@ export class ThreadWatchSender<T> extends FanOutSender {
     };
   }
 
-  /** A receiver's clone starts from the sender's current value. */
+  /** @internal A receiver's clone starts from the sender's current value. */
   protected acceptConn(port: Port): void {
     this.post(this.addConn(port));
   }
@@ -91,6 +91,7 @@ export class ThreadWatchSender<T> extends FanOutSender {
     this.schedule();
   }
 
+  /** @internal */
   protected flush(): void {
     this.scheduled = false;
     for (const c of this.conns) this.post(c);
@@ -126,6 +127,7 @@ export class ThreadWatchReceiver<T> extends FanOutReceiver {
     super(port, "ThreadWatchReceiver", senderClosed);
   }
 
+  /** @internal */
   protected receive(m: unknown): boolean {
     const [version, value] = m as [number, T];
     if (version <= this.version) return false;
@@ -219,6 +221,7 @@ export class ThreadWatchReceiver<T> extends FanOutReceiver {
     };
   }
 
+  /** @internal */
   protected override live(what: string): void {
     super.live(what);
     if (this.closed) throw new Error(`ThreadWatchReceiver.${what} after close().`);
