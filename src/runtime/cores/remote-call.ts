@@ -1,22 +1,6 @@
-/**
- * `RemoteCall`: the calling side of a task that runs on a worker runtime, and the root future of
- * the local task whose `JoinHandle` `spawnOn` returns.
- *
- * While the remote task runs, the call counts as a wake source of the local runtime (so a task
- * waiting on it is never reported as a deadlock), and the port callback that delivers the reply
- * wakes the local task directly. Its output is the remote task's: the value, or the rebuilt error
- * thrown.
- *
- * An abort must reach the remote task and wait for its cleanup: a plain `cancel()` is
- * synchronous, so the local handle would report "cancelled" while the remote `finally` still ran.
- * The call implements the async cancellation of the Future contract instead (`pollCancel`): it
- * sends the abort once and stays pending until the remote task has ended, so the handle reports
- * cancelled only once the remote cleanup, async parts included, is done. A root future rather
- * than a generator: no generator object and frame per remote task.
- */
-import { type AmbientRuntime, current } from "../../future/current.js";
 import { FutureBase } from "../../future/future.js";
-import { type Context, PENDING, type Poll, type Waker } from "../../future/poll.js";
+import { type Context, PENDING, type Poll } from "../../future/poll.js";
+import { Parked } from "../../task/parked.js";
 
 /** Call states. */
 export const RUNNING = 0;
@@ -40,8 +24,8 @@ export class RemoteCall extends FutureBase<unknown> {
   /** The call carries a task placed on a runtime (it counts in that runtime's published load). */
   placed = false;
   private abortSent = false;
-  private waker: Waker | null = null;
-  private rt: AmbientRuntime | null = null;
+  /** The awaiting task, counted as a wake source of its runtime while the call runs. */
+  private readonly parked = new Parked();
 
   constructor(
     readonly id: number,
@@ -56,18 +40,14 @@ export class RemoteCall extends FutureBase<unknown> {
     if (this.state !== RUNNING) return;
     this.state = state;
     this.value = value;
-    const waker = this.waker;
-    if (waker === null) return;
-    const rt = this.release();
-    if (rt !== null) rt.wakeGuarded(waker);
-    else waker.wake();
+    this.parked.wake();
   }
 
   /** The remote task's output, or what it threw. */
   poll(cx: Context): Poll<unknown> {
     const state = this.state;
     if (state === RUNNING) {
-      this.park(cx);
+      this.parked.park(cx.waker);
       return PENDING;
     }
     if (state === DONE_OK) return this.value;
@@ -81,37 +61,20 @@ export class RemoteCall extends FutureBase<unknown> {
   /** Abort the remote task; done once it has ended there (its `finally` blocks have run). */
   pollCancel(cx: Context): boolean {
     if (this.state !== RUNNING) {
-      if (this.waker !== null) this.release();
+      this.parked.unpark();
       return true;
     }
     if (!this.abortSent) {
       this.abortSent = true;
       this.sink.abort(this);
     }
-    this.park(cx);
+    this.parked.park(cx.waker);
     return false;
-  }
-
-  private park(cx: Context): void {
-    if (this.waker === null) {
-      const rt = current.runtime;
-      this.rt = rt;
-      if (rt !== null) rt.sources++;
-    }
-    this.waker = cx.waker;
-  }
-
-  private release(): AmbientRuntime | null {
-    this.waker = null;
-    const rt = this.rt;
-    this.rt = null;
-    if (rt !== null) rt.sources--;
-    return rt;
   }
 
   /** Dropped without waiting (a synchronous owner): abort, and do not wait for the cleanup. */
   override cancel(): void {
-    if (this.waker !== null) this.release();
+    this.parked.unpark();
     if (this.state === RUNNING && !this.abortSent) {
       this.abortSent = true;
       this.sink.abort(this);

@@ -20,7 +20,7 @@ import { type Context, PENDING, type Poll } from "../../future/poll.js";
 import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
 import { Lagged, SendError } from "../errors.js";
 import { FanOutReceiver, FanOutSender } from "./fan-out.js";
-import { MODULE_URL, type Port, portPair } from "./shared.js";
+import { checkCapacity, MODULE_URL, type Port, portPair } from "./shared.js";
 
 /**
  * The sending half of a cross-thread {@link broadcast}: `send` (never waits), `subscribe`,
@@ -261,11 +261,7 @@ class ThreadBroadcastRecv<T> extends FutureBase<T | End> {
  * tx.send("hello");
  */
 export function broadcast<T>(capacity: number): [ThreadBroadcastSender<T>, ThreadBroadcastReceiver<T>] {
-  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > 2 ** 30) {
-    throw new RangeError(
-      `crossThread.broadcast(capacity): capacity must be an integer from 1 to 2^30; got ${String(capacity)}.`,
-    );
-  }
+  checkCapacity("crossThread.broadcast", capacity);
   const [a, b] = portPair();
   return [new ThreadBroadcastSender<T>(capacity, [a]), new ThreadBroadcastReceiver<T>(b, capacity)];
 }

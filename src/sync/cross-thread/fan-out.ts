@@ -4,7 +4,9 @@
  * connections for receivers' clones and forgets receivers that leave; a receiver parks its task
  * until a message arrives. Either end can move to another thread.
  */
-import { movedEnd, Parked, type Port, portPair } from "./shared.js";
+
+import { Parked } from "../../task/parked.js";
+import { movedEnd, type Port, portPair } from "./shared.js";
 
 /** Receiver → sender: a new connection for a clone of the receiver (the port rides along). */
 export const NEW_CONN = 1;

@@ -26,8 +26,9 @@ import { EMPTY, type Empty, END, type End } from "../../future/end.js";
 import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
 import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
+import { Parked } from "../../task/parked.js";
 import { SendError } from "../errors.js";
-import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
+import { checkCapacity, MODULE_URL, movedEnd, type Port, portPair } from "./shared.js";
 
 /** Shared Int32 slots. */
 const AVAILABLE = 0;
@@ -571,11 +572,7 @@ class ThreadRecv<T> extends FutureBase<T | End> {
  * for (let c = yield* rx.recv(); c !== END; c = yield* rx.recv()) hash.update(c);
  */
 export function channel<T>(capacity: number): [ThreadSender<T>, ThreadReceiver<T>] {
-  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > 2 ** 30) {
-    throw new RangeError(
-      `crossThread.channel(capacity): capacity must be an integer from 1 to 2^30; got ${String(capacity)}.`,
-    );
-  }
+  checkCapacity("crossThread.channel", capacity);
   const shared = new SharedArrayBuffer(8);
   Atomics.store(new Int32Array(shared), AVAILABLE, capacity);
   const [port1, port2] = portPair();

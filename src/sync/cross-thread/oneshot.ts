@@ -6,8 +6,9 @@
 import { FutureBase } from "../../future/future.js";
 import { type Context, PENDING, type Poll } from "../../future/poll.js";
 import { registerWire, WIRE, type Wired } from "../../runtime/cores/wire.js";
+import { Parked } from "../../task/parked.js";
 import { RecvError } from "../errors.js";
-import { MODULE_URL, movedEnd, Parked, type Port, portPair } from "./shared.js";
+import { MODULE_URL, movedEnd, type Port, portPair } from "./shared.js";
 
 const EMPTY_STATE = 0;
 const FULL = 1;

@@ -1,51 +1,21 @@
 /**
- * What the cross-thread channel ends share: a leaf-future registration that counts as a wake
- * source of the waiting runtime (a task waiting on another thread is not a deadlock), and the
- * URL a worker imports to rebuild an end that moved to it.
+ * What the cross-thread channel ends share: the URL a worker imports to rebuild an end that moved
+ * to it, the error for a moved end, and typed MessagePorts. (A task waiting on another thread
+ * parks with `task/parked.ts`, so that it counts as a wake source.)
  */
 
 import { MessageChannel } from "node:worker_threads";
-import { type AmbientRuntime, current } from "../../future/current.js";
-import type { Waker } from "../../future/poll.js";
 import { runnableUrl } from "../../runtime/cores/entry-url.js";
 
 /** URL of the module that registers the revivers of the cross-thread ends (index.ts). */
 export const MODULE_URL = runnableUrl(import.meta.url).replace(/shared\.js$/, "index.js");
 
-/** A waiter parked on another thread's progress. */
-export class Parked {
-  waker: Waker | null = null;
-  private rt: AmbientRuntime | null = null;
-
-  /** Register (or refresh) the waker; true on the first registration. */
-  park(waker: Waker): boolean {
-    const first = this.waker === null;
-    if (first) {
-      const rt = current.runtime;
-      this.rt = rt;
-      if (rt !== null) rt.sources++;
-    }
-    this.waker = waker;
-    return first;
-  }
-
-  /** Forget the waker (cancelled, or ready). */
-  unpark(): void {
-    if (this.waker === null) return;
-    this.waker = null;
-    const rt = this.rt;
-    this.rt = null;
-    if (rt !== null) rt.sources--;
-  }
-
-  /** Wake the parked task from a port callback. */
-  wake(): void {
-    const waker = this.waker;
-    if (waker === null) return;
-    const rt = this.rt;
-    this.unpark();
-    if (rt !== null) rt.wakeGuarded(waker);
-    else waker.wake();
+/** Throw a RangeError naming `fn` unless `capacity` is an integer from 1 to 2^30. */
+export function checkCapacity(fn: string, capacity: unknown): void {
+  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > 2 ** 30) {
+    throw new RangeError(
+      `${fn}(capacity): capacity must be an integer from 1 to 2^30; got ${String(capacity)}.`,
+    );
   }
 }
 

@@ -1,7 +1,8 @@
-import { type AmbientRuntime, current, outsideRuntime } from "../../future/current.js";
+import { outsideRuntime } from "../../future/current.js";
 import { FutureBase } from "../../future/future.js";
-import { type Context, PENDING, type Poll, type Waker } from "../../future/poll.js";
+import { type Context, PENDING, type Poll } from "../../future/poll.js";
 import { currentExecutor } from "../executor.js";
+import { Parked } from "../parked.js";
 import type { JoinHandle } from "../task.js";
 import { BlockingJob, DONE, FUNCTION_SOURCE, MODULE_URL, poolFor, QUEUED } from "./pool.js";
 
@@ -217,8 +218,7 @@ function moduleUrl(module: unknown): string {
  * message callback wakes the task directly, with no promise in between.
  */
 class BlockingFuture extends FutureBase<unknown> {
-  private waker: Waker | null = null;
-  private rt: AmbientRuntime | null = null;
+  private readonly parked = new Parked();
 
   constructor(
     private readonly job: BlockingJob,
@@ -233,34 +233,14 @@ class BlockingFuture extends FutureBase<unknown> {
       if (job.ok) return job.value;
       throw job.value;
     }
-    if (this.waker === null) {
-      const rt = current.runtime;
-      this.rt = rt;
-      if (rt !== null) rt.sources++;
-      job.onDone = this.done;
-    }
-    this.waker = cx.waker;
+    if (this.parked.park(cx.waker)) job.onDone = this.done;
     return PENDING;
   }
 
-  private readonly done = (): void => {
-    const waker = this.waker;
-    if (waker === null) return;
-    const rt = this.release();
-    if (rt !== null) rt.wakeGuarded(waker);
-    else waker.wake();
-  };
-
-  private release(): AmbientRuntime | null {
-    this.waker = null;
-    const rt = this.rt;
-    this.rt = null;
-    if (rt !== null) rt.sources--;
-    return rt;
-  }
+  private readonly done = (): void => this.parked.wake();
 
   override cancel(): void {
-    if (this.waker !== null) this.release();
+    this.parked.unpark();
     this.pool.abort(this.job);
   }
 
