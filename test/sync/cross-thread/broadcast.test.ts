@@ -1,19 +1,12 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { END, Runtime, sleep, spawn, yieldNow } from "../../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { END, sleep, spawn, yieldNow } from "../../../src/index.js";
 import { spawnOn } from "../../../src/runtime/index.js";
 import { crossThread, Lagged, SendError } from "../../../src/sync/index.js";
+import { channelTask, workerRuntimeForFile } from "./worker-runtime.js";
 
-const CH = new URL("../../fixtures/cores/channels.mjs", import.meta.url);
-const t = (name: string) => ({ module: CH, export: name });
-
-let rt: Runtime;
-beforeAll(() => {
-  rt = new Runtime({ workers: 3, onOrphans: false });
-});
-afterAll(async () => {
-  await rt.shutdown();
-});
+const t = channelTask;
+const rt = workerRuntimeForFile();
 
 function* localCollect(rx: crossThread.ThreadBroadcastReceiver<number>) {
   using r = rx;
