@@ -2,13 +2,16 @@
  * `SocketStream`: the byte-stream state machine shared by `TcpStream` and `UnixStream`, turning a
  * Node `net.Socket` into `AsyncRead` + `AsyncWrite` with backpressure both ways.
  *
- * HOW, read side. Node pushes chunks ('data'); pollux tasks pull (`pollRead`). Between them sits a
- * queue of Node's chunks (no copy on arrival; one copy into the caller's buffer on read). Reading
- * from the kernel starts only at the first `pollRead` (the socket is created paused), and stops
- * whenever the queue holds `readHighWaterMark` bytes (default 64 KiB): the socket is paused, Node's
- * own readable buffer fills (16 KiB) and Node stops reading the file descriptor, so the kernel's
- * receive window closes and the peer's writes block. It resumes as soon as a read takes the queue
- * below the mark. Memory per stream is bounded by mark + one chunk + Node's readable buffer.
+ * HOW, read side. Node reads; pollux tasks pull (`pollRead`). Node reads each time the kernel
+ * has bytes into one buffer shared by all sockets and calls back (`onread`, see user-buffer-read.ts),
+ * and the stream copies the bytes into a chunk of its own; where `onread` is not available it takes
+ * Node's 'data' chunks as they are. Between Node and the task sits a queue of those chunks (one more
+ * copy, into the caller's buffer, on read). Reading from the kernel starts only at the first
+ * `pollRead` (the socket is created paused), and stops whenever the queue holds
+ * `readHighWaterMark` bytes (default 64 KiB): the socket is paused and Node stops reading the file
+ * descriptor, so the kernel's receive window closes and the peer's writes block. It resumes as soon
+ * as a read takes the queue below the mark. Memory per stream is bounded by the mark + one read
+ * (+ Node's readable buffer, 16 KiB, on the 'data' path).
  *
  * HOW, write side. `pollWrite` hands Node a private copy of the caller's bytes (the caller may reuse
  * its buffer as soon as the write returns, as with Rust's `write`; Node may keep the chunk until
@@ -25,6 +28,7 @@ import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { AsyncReadWriteBase } from "../io/async-io.js";
 import { IoError } from "../io/error.js";
 import { Readiness } from "../io/registration.js";
+import { adoptOnRead } from "./user-buffer-read.js";
 
 /**
  * Default `readHighWaterMark` of a stream: 64 KiB received and not yet read before pollux stops
@@ -123,8 +127,9 @@ export function checkHighWaterMark(value: unknown, what: string): number {
  * `write`, `writeAll`, `flush`, `shutdown`), with backpressure both ways. Not constructed directly:
  * use `connect` or a listener's `accept`. Type a parameter as `SocketStream` to accept either.
  *
- * Cost: per stream, one Node socket, six Node listeners attached once, two registrations; per
- * read, one copy into the caller's buffer; per write, one copy into a shared pool.
+ * Cost: per stream, one Node socket, five Node listeners (six without `onread`) attached once, two registrations; per
+ * read, one copy out of Node's read buffer and one into the caller's; per write, one copy into a
+ * shared pool.
  *
  * Cancel safety: `read`, `write`, `flush`, `shutdown` are cancel-safe; `readExact`, `readToEnd`,
  * `writeAll` are not (bytes already moved are lost to the caller).
@@ -154,6 +159,8 @@ export abstract class SocketStream extends AsyncReadWriteBase {
   private hwm: number;
   private started = false;
   private paused = true;
+  /** @internal reading through Node's `onread` into the shared buffer (else through 'data' events). */
+  readonly readsViaOnRead: boolean;
   private eof = false;
 
   /** Pool of each write in flight, oldest first (null: the write had its own buffer). */
@@ -173,7 +180,9 @@ export abstract class SocketStream extends AsyncReadWriteBase {
     // Paused before the 'data' listener goes on: attaching it then does not start the flow, so
     // nothing is read from the kernel until a task asks.
     socket.pause();
-    socket.on("data", this.onData);
+    // Node's `onread` when it can be had (see user-buffer-read.ts), 'data' events otherwise.
+    this.readsViaOnRead = adoptOnRead(socket, this.onRead);
+    if (!this.readsViaOnRead) socket.on("data", this.onData);
     socket.on("end", this.onEnd);
     socket.on("error", this.onError);
     socket.on("close", this.onClose);
@@ -193,6 +202,14 @@ export abstract class SocketStream extends AsyncReadWriteBase {
   }
 
   // --- Node side: bound once per socket ---
+
+  /** `onread` mode: copy the read out of the shared buffer (Node reads into it again next). */
+  private readonly onRead = (n: number, shared: Buffer): void => {
+    if (this.closed) return;
+    const chunk = Buffer.allocUnsafe(n);
+    shared.copy(chunk, 0, 0, n);
+    this.onData(chunk);
+  };
 
   private readonly onData = (chunk: Buffer): void => {
     let ring = this.ring;
