@@ -204,11 +204,14 @@ export abstract class SocketStream extends AsyncReadWriteBase {
   // --- Node side: bound once per socket ---
 
   /** `onread` mode: copy the read out of the shared buffer (Node reads into it again next). */
-  private readonly onRead = (n: number, shared: Buffer): void => {
-    if (this.closed) return;
+  private readonly onRead = (n: number, shared: Buffer): boolean => {
+    // Closed while Node was still reading (a `close()` that lets pending writes finish): drop the
+    // bytes, as the kernel does for a closed socket, and have Node stop reading.
+    if (this.closed) return false;
     const chunk = Buffer.allocUnsafe(n);
     shared.copy(chunk, 0, 0, n);
     this.onData(chunk);
+    return true;
   };
 
   private readonly onData = (chunk: Buffer): void => {

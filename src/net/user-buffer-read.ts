@@ -25,8 +25,11 @@
  */
 import { Socket, type SocketConstructorOpts } from "node:net";
 
-/** Called with the bytes of one read: `shared[0..n)`, valid only until it returns. */
-export type OnRead = (n: number, shared: Buffer) => void;
+/**
+ * Called with the bytes of one read: `shared[0..n)`, valid only until it returns. Returning false
+ * makes Node stop reading the socket (until `resume()`).
+ */
+export type OnRead = (n: number, shared: Buffer) => boolean;
 
 /** The shared read buffer: as large as one read of Node's own path. */
 const SHARED = Buffer.allocUnsafeSlow(64 * 1024);

@@ -143,7 +143,7 @@ describe("socket read path", () => {
       const [server] = yield* listener.accept();
       using s = server;
       while (socket.connecting) yield* yieldNow();
-      expect(adoptOnRead(socket, () => {})).toBe(false);
+      expect(adoptOnRead(socket, () => true)).toBe(false);
       using client = new TcpStream(socket, 8192);
       const data = pattern(4, 400_000);
       const w = spawn(writeInPieces(s, data));
