@@ -28,6 +28,7 @@ import { type Context, PENDING, type Poll } from "../future/poll.js";
 import { AsyncReadWriteBase } from "../io/async-io.js";
 import { IoError } from "../io/error.js";
 import { Readiness } from "../io/registration.js";
+import { RECYCLED_ABOVE, readChunk, releaseChunk } from "./read-chunks.js";
 import { adoptOnRead } from "./user-buffer-read.js";
 
 /**
@@ -208,9 +209,7 @@ export abstract class SocketStream extends AsyncReadWriteBase {
     // Closed while Node was still reading (a `close()` that lets pending writes finish): drop the
     // bytes, as the kernel does for a closed socket, and have Node stop reading.
     if (this.closed) return false;
-    const chunk = Buffer.allocUnsafe(n);
-    shared.copy(chunk, 0, 0, n);
-    this.onData(chunk);
+    this.onData(readChunk(shared, n));
     return true;
   };
 
@@ -332,6 +331,8 @@ export abstract class SocketStream extends AsyncReadWriteBase {
         buf.set(offset === 0 ? chunk : chunk.subarray(offset), n);
         n += avail;
         ring[this.head] = undefined; // release it now
+        // Every byte of it is taken: a recycled buffer can hold the next read.
+        if (chunk.length > RECYCLED_ABOVE && this.readsViaOnRead) releaseChunk(chunk);
         this.head = (this.head + 1) & mask;
         this.count--;
         this.offset = 0;

@@ -25,10 +25,10 @@ function pattern(seed: number, size: number): Uint8Array {
 }
 
 /** Write `data` in pieces of varying size (so reads see every kind of split), then half-close. */
-function* writeInPieces(conn: TcpStream | UnixStream, data: Uint8Array): Async<void> {
+function* writeInPieces(conn: TcpStream | UnixStream, data: Uint8Array, largest = 20_000): Async<void> {
   let off = 0;
   for (let i = 1; off < data.length; i++) {
-    const n = Math.min(data.length - off, (i * 7919) % 20_000 || 1);
+    const n = Math.min(data.length - off, (i * 7919) % largest || 1);
     yield* conn.writeAll(data.subarray(off, off + n));
     off += n;
     if (i % 5 === 0) yield* yieldNow();
@@ -85,7 +85,7 @@ describe("socket read path", () => {
     expect(out).toEqual({ modes: [true, true], same: 0 });
   });
 
-  it("many streams sharing the one read buffer each get their own bytes", async () => {
+  it("many streams sharing the one read buffer and the recycled read buffers each get their own bytes", async () => {
     const ok = await run(function* () {
       using listener = yield* TcpListener.bind("127.0.0.1:0");
       const port = listener.localAddr().port;
@@ -98,7 +98,9 @@ describe("socket read path", () => {
               spawn(
                 (function* () {
                   using c = conn;
-                  const buf = new Uint8Array(1500);
+                  // Small reads: a large read's buffer is taken in many pieces while other
+                  // streams' reads arrive (a buffer recycled too early would be overwritten).
+                  const buf = new Uint8Array(700);
                   for (let n = yield* c.read(buf); n > 0; n = yield* c.read(buf))
                     yield* c.writeAll(buf.subarray(0, n));
                   yield* c.shutdown();
@@ -115,8 +117,8 @@ describe("socket read path", () => {
           spawn(
             (function* () {
               using conn = yield* TcpStream.connect({ host: "127.0.0.1", port });
-              const data = pattern(100 + i, 50_000 + i * 101);
-              const w = spawn(writeInPieces(conn, data));
+              const data = pattern(100 + i, 150_000 + i * 101);
+              const w = spawn(writeInPieces(conn, data, 64 * 1024));
               const back = yield* conn.readToEnd();
               yield* w;
               return Buffer.compare(Buffer.from(back), Buffer.from(data)) === 0;
