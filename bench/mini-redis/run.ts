@@ -7,10 +7,12 @@
  *   native async/await connection handling on `node:net`;
  * - redis: the real `redis-server` (Debian's), persistence off.
  *
- * One run per server and configuration, servers alternating (the order rotates between the two
- * configurations), each Node server warmed up first with a short unrecorded run so V8 has
- * optimised its hot code. Each server is its own process; redis-benchmark is another, so on a
- * 2-core machine client and server compete for the CPU, the same way for every server.
+ * One run of this script makes `--rounds` rounds (default 3); in each, every server meets every
+ * configuration, servers alternating (the order rotates from round to round and between the two
+ * pipelining settings). The report gives each figure's median over the rounds, and every round's
+ * requests/s. Each Node server is warmed up first with a short unrecorded run so V8 has optimised
+ * its hot code. Each server is its own process; redis-benchmark is another, so on a 2-core machine
+ * client and server compete for the CPU, the same way for every server.
  *
  * Writes bench/results/mini-redis.json and the "mini-redis" section of docs/benchmarks.md
  * (between its markers; `npm run bench` keeps that section when it regenerates the file).
@@ -29,11 +31,16 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "200000" },
+    rounds: { type: "string", default: "3" },
     // Re-render the docs section from bench/results/mini-redis.json without running anything.
     "render-only": { type: "boolean", default: false },
   },
 });
 const REQUESTS = Number(values.requests);
+const ROUNDS = Number(values.rounds);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) {
+  throw new Error(`bench:redis: --rounds must be a positive integer; got ${values.rounds}`);
+}
 const TESTS = "ping_mbulk,set,get";
 const CLIENTS = 50;
 
@@ -46,6 +53,8 @@ interface Row {
   p99: number;
   /** Server CPU time (user + system) per request, in microseconds. */
   cpuUs: number;
+  /** Requests/s of every round, in order (the other figures are medians over the rounds). */
+  rpsRounds?: number[];
 }
 
 interface Meta {
@@ -56,6 +65,8 @@ interface Meta {
   redis: string;
   requests: number;
   clients: number;
+  /** Rounds per server and configuration (absent in reports from before rounds existed: 1). */
+  rounds?: number;
 }
 
 interface Started {
@@ -178,25 +189,31 @@ async function main(): Promise<void> {
     ),
   ];
   const loadBefore = loadavg()[0]!;
-  const rows: Row[] = [];
+  const runs: Row[] = [];
   try {
     for (const s of servers) if (s.name !== "redis") await benchmark(s, 1, 20_000, TESTS); // warm-up
-    for (const [i, pipeline] of [1, 16].entries()) {
-      const order = i === 0 ? servers : [...servers].reverse();
-      for (const s of order) {
-        console.error(`${s.name}, -P ${pipeline}: ${REQUESTS} requests per test ...`);
-        for (const test of TESTS.split(",")) {
-          const row = await benchmark(s, pipeline, REQUESTS, test);
-          rows.push(row);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, pipeline] of [1, 16].entries()) {
+        const shift = (round + i) % servers.length;
+        const order = [...servers.slice(shift), ...servers.slice(0, shift)];
+        for (const s of order) {
           console.error(
-            `  ${row.test}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, server CPU ${row.cpuUs.toFixed(2)} µs/req`,
+            `round ${round + 1}/${ROUNDS}, ${s.name}, -P ${pipeline}: ${REQUESTS} requests per test ...`,
           );
+          for (const test of TESTS.split(",")) {
+            const row = await benchmark(s, pipeline, REQUESTS, test);
+            runs.push(row);
+            console.error(
+              `  ${row.test}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, server CPU ${row.cpuUs.toFixed(2)} µs/req`,
+            );
+          }
         }
       }
     }
   } finally {
     for (const s of servers) await s.stop();
   }
+  const rows = medians(runs);
   const loadAfter = loadavg()[0]!;
   const { stdout: version } = await exec("redis-server", ["--version"]);
   const meta: Meta = {
@@ -207,9 +224,36 @@ async function main(): Promise<void> {
     redis: /v=([\d.]+)/.exec(version)?.[1] ?? "?",
     requests: REQUESTS,
     clients: CLIENTS,
+    rounds: ROUNDS,
   };
   await writeFile(`${root}/bench/results/mini-redis.json`, `${JSON.stringify({ meta, rows }, null, 2)}\n`);
   await updateDoc(render(meta, rows));
+}
+
+/** One row per server, pipelining and test: the median of each figure over the rounds. */
+function medians(runs: Row[]): Row[] {
+  const groups = new Map<string, Row[]>();
+  for (const r of runs) {
+    const key = `${r.server}|${r.pipeline}|${r.test}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [r]);
+    else g.push(r);
+  }
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  return [...groups.values()].map((g) => ({
+    server: g[0]!.server,
+    pipeline: g[0]!.pipeline,
+    test: g[0]!.test,
+    rps: median(g.map((r) => r.rps)),
+    p50: median(g.map((r) => r.p50)),
+    p99: median(g.map((r) => r.p99)),
+    cpuUs: median(g.map((r) => r.cpuUs)),
+    rpsRounds: g.map((r) => Math.round(r.rps)),
+  }));
 }
 
 const START = "<!-- mini-redis:start -->";
@@ -231,15 +275,17 @@ function render(meta: Meta, rows: Row[]): string {
     "async/await connection handling (`bench/mini-redis/native-server.ts` in the repository: same",
     `parser, keyspace and commands) and the real \`redis-server\` ${meta.redis}.`,
     "",
-    `ONE run per server and configuration, servers alternating, on a loaded machine (${meta.cpus})`,
-    `(load average ${meta.load[0]!.toFixed(1)} before, ${meta.load[1]!.toFixed(1)} after), ${meta.date.slice(0, 10)}, Node ${meta.node}.`,
+    `One run of \`npm run bench:redis\`: ${meta.rounds ?? 1} round(s), in each every server meets every configuration,`,
+    "servers alternating (the order rotates between rounds); each figure is the median over the rounds,",
+    "and the last column gives pollux / native round by round.",
+    `Machine: ${meta.cpus}, load average ${meta.load[0]!.toFixed(1)} before, ${meta.load[1]!.toFixed(1)} after, ${meta.date.slice(0, 10)}, Node ${meta.node}.`,
     "redis-benchmark runs on the same 2 cores as the server, so every figure is also a measure of",
     "how much CPU the server leaves to the client. Treat req/s differences under ~10% as noise. The",
     "server's CPU time per request (user + system, from /proc, for the server process only) is much",
     "less sensitive to the machine's other load: it is the cost the runtime adds per request.",
     "",
-    "| -P | test | pollux req/s | native req/s | redis req/s | pollux / native | pollux / redis | p50 ms (pollux / native / redis) | p99 ms (pollux / native / redis) | server CPU µs/req (pollux / native / redis) |",
-    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+    "| -P | test | pollux req/s | native req/s | redis req/s | pollux / native | pollux / redis | p50 ms (pollux / native / redis) | p99 ms (pollux / native / redis) | server CPU µs/req (pollux / native / redis) | pollux / native by round |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |",
   ];
   for (const pipeline of [1, 16]) {
     for (const test of ["PING_MBULK", "SET", "GET"]) {
@@ -247,8 +293,11 @@ function render(meta: Meta, rows: Row[]): string {
       const n = get("native", pipeline, test);
       const r = get("redis", pipeline, test);
       if (!p || !n || !r) continue;
+      const pr = p.rpsRounds ?? [p.rps];
+      const nr = n.rpsRounds ?? [n.rps];
+      const byRound = pr.map((x, i) => (x / nr[i]!).toFixed(2)).join(" · ");
       lines.push(
-        `| ${pipeline} | ${test} | ${fmt(p.rps)} | ${fmt(n.rps)} | ${fmt(r.rps)} | ${(p.rps / n.rps).toFixed(2)}× | ${(p.rps / r.rps).toFixed(2)}× | ${p.p50} / ${n.p50} / ${r.p50} | ${p.p99} / ${n.p99} / ${r.p99} | ${cpu(p)} / ${cpu(n)} / ${cpu(r)} |`,
+        `| ${pipeline} | ${test} | ${fmt(p.rps)} | ${fmt(n.rps)} | ${fmt(r.rps)} | ${(p.rps / n.rps).toFixed(2)}× | ${(p.rps / r.rps).toFixed(2)}× | ${p.p50} / ${n.p50} / ${r.p50} | ${p.p99} / ${n.p99} / ${r.p99} | ${cpu(p)} / ${cpu(n)} / ${cpu(r)} | ${byRound} |`,
       );
     }
   }
