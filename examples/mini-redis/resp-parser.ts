@@ -15,6 +15,12 @@
  * linear in the input. Re-parsing from the frame start on each read would be quadratic for a
  * frame of a million arguments arriving in small pieces.
  *
+ * WHY headers have a fast path. A pipelined GET is three header lines (`*2`, `$3`, `$16`) around
+ * two short payloads, so reading headers is most of the parse. A complete header of the usual
+ * shape is read digit by digit up to its CR (`quickHeader`); only the rest (a header cut by TCP,
+ * a sign, garbage) searches for its line end, and that general path alone applies the line limit
+ * and chooses the error message, so both paths accept and reject exactly the same input.
+ *
  * WHY the limits are checked on headers. A declared length is checked when its header line is
  * read (bulk strings up to 512 MB, multibulk counts up to 1,048,576, header and inline lines up to
  * 64 KiB, the same limits as Redis), so `$999999999999\r\n` is rejected before a single byte of it
@@ -172,13 +178,18 @@ export class RespParser {
       if (this.argc === -1) {
         if (this.pos >= this.end) return NEED_MORE;
         if (this.buf[this.pos] === STAR) {
-          const lineEnd = this.findLine(MAX_LINE, "too big mbulk count string");
-          if (lineEnd === -1) return NEED_MORE;
-          const n = parseLength(this.buf, this.pos + 1, lineEnd);
+          let n = quickHeader(this.buf, this.pos, this.end);
+          let after = quickEnd;
+          if (n === INVALID) {
+            const lineEnd = this.findLine(MAX_LINE, "too big mbulk count string");
+            if (lineEnd === -1) return NEED_MORE;
+            n = parseLength(this.buf, this.pos + 1, lineEnd);
+            after = lineEnd + 2;
+          }
           if (n > MAX_MULTIBULK || n === INVALID) {
             throw new ProtocolError("Protocol error: invalid multibulk length");
           }
-          this.pos = this.scan = lineEnd + 2;
+          this.pos = this.scan = after;
           if (n <= 0) {
             this.start = this.pos; // `*0` and `*-1`: nothing to run, as Redis
             continue;
@@ -192,42 +203,63 @@ export class RespParser {
           return n;
         }
       }
-      const n = this.multibulk();
-      if (n === NEED_MORE) return NEED_MORE;
-      return n;
+      return this.multibulk();
     }
   }
 
-  /** The arguments of a multibulk frame whose header was read. */
+  /**
+   * The arguments of a multibulk frame whose header was read. The cursor state lives in locals
+   * while the loop runs (this is the per-request hot path) and is stored back when it stops.
+   */
   private multibulk(): number {
     const buf = this.buf;
-    while (this.nargs < this.argc) {
-      if (this.bulkLen === -1) {
-        if (this.pos >= this.end) return NEED_MORE;
-        const c = buf[this.pos]!;
+    const end = this.end;
+    const starts = this.starts;
+    const ends = this.ends;
+    const argc = this.argc;
+    let pos = this.pos;
+    let nargs = this.nargs;
+    let len = this.bulkLen;
+    while (nargs < argc) {
+      if (len === -1) {
+        if (pos >= end) break;
+        const c = buf[pos]!;
         if (c !== DOLLAR) {
           throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
         }
-        const lineEnd = this.findLine(MAX_LINE, "too big bulk count string");
-        if (lineEnd === -1) return NEED_MORE;
-        const len = parseLength(buf, this.pos + 1, lineEnd);
+        len = quickHeader(buf, pos, end);
+        if (len !== INVALID) {
+          pos = quickEnd;
+        } else {
+          this.save(pos, nargs, -1);
+          const lineEnd = this.findLine(MAX_LINE, "too big bulk count string");
+          if (lineEnd === -1) return NEED_MORE;
+          len = parseLength(buf, pos + 1, lineEnd);
+          pos = lineEnd + 2;
+        }
         if (len < 0 || len > MAX_BULK_LEN) throw new ProtocolError("Protocol error: invalid bulk length");
-        this.bulkLen = len;
-        this.pos = this.scan = lineEnd + 2;
       }
       // The payload and its CRLF must all be here; like Redis, the CRLF itself is not checked.
-      if (this.end - this.pos < this.bulkLen + 2) return NEED_MORE;
-      const i = this.nargs++;
-      this.starts[i] = this.pos;
-      this.ends[i] = this.pos + this.bulkLen;
-      this.pos = this.scan = this.pos + this.bulkLen + 2;
-      this.bulkLen = -1;
+      if (end - pos < len + 2) break;
+      starts[nargs] = pos;
+      ends[nargs] = pos + len;
+      nargs++;
+      pos += len + 2;
+      len = -1;
     }
+    this.save(pos, nargs, len);
+    if (nargs < argc) return NEED_MORE;
     this.argc = -1;
-    this.start = this.pos;
-    const n = this.nargs;
+    this.start = pos;
     this.nargs = 0;
-    return n;
+    return nargs;
+  }
+
+  /** Store the state of `multibulk()`: before a moved `pos` there is no line end left to find. */
+  private save(pos: number, nargs: number, bulkLen: number): void {
+    if (pos !== this.pos) this.pos = this.scan = pos;
+    this.nargs = nargs;
+    this.bulkLen = bulkLen;
   }
 
   /** An inline command: one line, arguments separated by spaces or tabs. Returns 0 for a blank line. */
@@ -275,6 +307,32 @@ export class RespParser {
 }
 
 const INVALID = Number.MIN_SAFE_INTEGER;
+
+/** Where the line read by the last successful `quickHeader` call ends (past its LF). */
+let quickEnd = 0;
+
+/**
+ * The length in a `*n\r\n` or `$n\r\n` header at `pos` when the whole line is already in
+ * `buf[..end)` and is the usual shape (1 to 18 digits, then CR LF), setting `quickEnd`; INVALID for
+ * anything else. It reads the digits up to the CR instead of searching for the LF with
+ * `indexOf` (a native call per header). Anything unusual (a line not complete yet, a sign,
+ * garbage, too many digits) gets INVALID and the caller takes the general path, which finds the
+ * line end, applies the line limit and reports errors. At most 21 bytes are read, so trying this
+ * again on every read of a header that trickles in keeps the parse linear.
+ */
+function quickHeader(buf: Buffer, pos: number, end: number): number {
+  let i = pos + 1;
+  const limit = Math.min(end, i + 18);
+  let n = 0;
+  for (; i < limit; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  if (i === pos + 1 || i + 1 >= end || buf[i] !== CR || buf[i + 1] !== LF) return INVALID;
+  quickEnd = i + 2;
+  return n;
+}
 
 /**
  * A decimal length in `buf[from..to)`: digits with an optional leading '-'. INVALID for anything

@@ -10,6 +10,8 @@
 
 const CRLF_0 = 13;
 const CRLF_1 = 10;
+/** Up to this many bytes, `put` copies with a loop instead of `set`. */
+const SMALL_COPY = 32;
 
 /** Replies that never change, encoded once. */
 export const OK = Buffer.from("+OK\r\n");
@@ -58,8 +60,7 @@ export class RespWriter {
   /** Pre-encoded bytes (`OK`, `PONG`, ...). */
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
+    this.put(bytes, 0, bytes.length);
   }
 
   /** `+text\r\n`. `text` must not contain CR or LF. */
@@ -95,11 +96,26 @@ export class RespWriter {
     buf[this.len++] = 36;
     this.digits(n);
     this.crlf();
-    if (n > 0) {
-      buf.set(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to), this.len);
-      this.len += n;
-    }
+    this.put(bytes, from, to);
     this.crlf();
+  }
+
+  /**
+   * Append bytes[from..to) (room already ensured). Short runs (fixed replies, small values) are
+   * copied byte by byte: cheaper than `set`, a native call that also needs a `subarray` view for
+   * a range. Long ones take `set`.
+   */
+  private put(bytes: Uint8Array, from: number, to: number): void {
+    const buf = this.buf;
+    const n = to - from;
+    if (n <= SMALL_COPY) {
+      let at = this.len;
+      for (let i = from; i < to; i++) buf[at++] = bytes[i]!;
+      this.len = at;
+      return;
+    }
+    buf.set(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to), this.len);
+    this.len += n;
   }
 
   /** A bulk string from a JavaScript string; `encoding` latin1 for keys (one byte per char). */

@@ -136,6 +136,56 @@ describe("RespParser", () => {
     expect(() => q.next()).toThrow("Protocol error: too big inline request");
   });
 
+  it("parses a redis-benchmark pipeline cut at any one or two byte positions", () => {
+    // Headers cut anywhere (inside the `$16` digits, between CR and LF) take the general path,
+    // complete ones the digit-by-digit one; both must give the same commands.
+    const frames = [
+      "*3\r\n$3\r\nSET\r\n$16\r\nkey:__rand_int__\r\n$3\r\nxxx\r\n",
+      "*2\r\n$3\r\nget\r\n$16\r\nkey:__rand_int__\r\n",
+      "*1\r\n$4\r\nPING\r\n",
+      "*2\r\n$003\r\nabc\r\n$0\r\n\r\n", // leading zeros and an empty argument, as Redis accepts
+    ];
+    const bytes = Buffer.from(frames.join(""), "latin1");
+    const expected = [["SET", "key:__rand_int__", "xxx"], ["get", "key:__rand_int__"], ["PING"], ["abc", ""]];
+    for (let i = 0; i <= bytes.length; i++) {
+      for (let j = i; j <= bytes.length; j++) {
+        const parsed = parseInPieces(bytes, [i, j]).map((c) =>
+          c.map((a) => Buffer.from(a).toString("latin1")),
+        );
+        expect(parsed).toEqual(expected);
+      }
+    }
+  });
+
+  it.each([
+    ["*1\r\n$3\rx\n", "invalid bulk length"],
+    ["*1\r\n$3\n", "invalid bulk length"],
+    ["*1\r\n$+3\r\n", "invalid bulk length"],
+    ["*1\r\n$\r\n", "invalid bulk length"],
+    ["*1\r\n$ 3\r\n", "invalid bulk length"],
+    [`*1\r\n$${"1".repeat(19)}\r\n`, "invalid bulk length"],
+    [`*1\r\n$${MAX_BULK_LEN + 1}\r\n`, "invalid bulk length"],
+    ["*\r\n", "invalid multibulk length"],
+    ["*3\rx\n", "invalid multibulk length"],
+    [`*${"1".repeat(19)}\r\n`, "invalid multibulk length"],
+  ])("rejects %j whole and fed byte by byte, with the same message", (input, message) => {
+    const whole = new RespParser();
+    whole.push(Buffer.from(input, "latin1"));
+    expect(() => whole.next()).toThrow(`Protocol error: ${message}`);
+    const bytes = Buffer.from(input, "latin1");
+    const p = new RespParser();
+    let error: unknown;
+    try {
+      for (let i = 0; i < bytes.length; i++) {
+        p.push(bytes.subarray(i, i + 1));
+        expect(p.next()).toBe(NEED_MORE);
+      }
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toEqual(new ProtocolError(`Protocol error: ${message}`));
+  });
+
   it("skips empty commands (*0, *-1, blank lines)", () => {
     const p = new RespParser();
     p.push(Buffer.from("*0\r\n*-1\r\n\r\n   \r\n*1\r\n$4\r\nPING\r\n"));
