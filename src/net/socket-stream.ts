@@ -128,9 +128,9 @@ export function checkHighWaterMark(value: unknown, what: string): number {
  * `write`, `writeAll`, `flush`, `shutdown`), with backpressure both ways. Not constructed directly:
  * use `connect` or a listener's `accept`. Type a parameter as `SocketStream` to accept either.
  *
- * Cost: per stream, one Node socket, five Node listeners (six without `onread`) attached once, two registrations; per
- * read, one copy out of Node's read buffer and one into the caller's; per write, one copy into a
- * shared pool.
+ * Cost: per stream, one Node socket, five Node listeners (six without `onread`) attached once,
+ * two registrations; per read, one copy out of Node's read buffer and one into the caller's; per
+ * write, one copy into a shared pool.
  *
  * Cancel safety: `read`, `write`, `flush`, `shutdown` are cancel-safe; `readExact`, `readToEnd`,
  * `writeAll` are not (bytes already moved are lost to the caller).
@@ -178,8 +178,8 @@ export abstract class SocketStream extends AsyncReadWriteBase {
     this.socket = socket;
     this.target = target;
     this.hwm = readHighWaterMark;
-    // Paused before the 'data' listener goes on: attaching it then does not start the flow, so
-    // nothing is read from the kernel until a task asks.
+    // Paused before reading is set up (`onread`, or a 'data' listener, which would otherwise start
+    // the flow): nothing is read from the kernel until a task asks.
     socket.pause();
     // Node's `onread` when it can be had (see user-buffer-read.ts), 'data' events otherwise.
     this.readsViaOnRead = adoptOnRead(socket, this.onRead);
