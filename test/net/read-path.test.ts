@@ -13,16 +13,7 @@ import { fromPromise } from "../../src/future/index.js";
 import { type Async, Runtime, run, spawn, yieldNow } from "../../src/index.js";
 import { TcpListener, TcpStream, UnixListener, UnixStream } from "../../src/net/index.js";
 import { adoptOnRead } from "../../src/net/user-buffer-read.js";
-
-function pattern(seed: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+import { pattern } from "../io/helpers.js";
 
 /** Write `data` in pieces of varying size (so reads see every kind of split), then half-close. */
 function* writeInPieces(conn: TcpStream | UnixStream, data: Uint8Array, largest = 20_000): Async<void> {
@@ -47,8 +38,8 @@ describe("socket read path", () => {
       using client = yield* TcpStream.connect(listener.localAddr());
       const [server] = yield* accepting;
       using s = server;
-      const up = pattern(1, 1_000_000);
-      const down = pattern(2, 700_000);
+      const up = pattern(1_000_000, 1);
+      const down = pattern(700_000, 2);
       const w1 = spawn(writeInPieces(client, up));
       const w2 = spawn(writeInPieces(s, down));
       const gotUp = yield* s.readToEnd();
@@ -73,7 +64,7 @@ describe("socket read path", () => {
       using client = yield* UnixStream.connect(path);
       const [server] = yield* accepting;
       using s = server;
-      const data = pattern(3, 300_000);
+      const data = pattern(300_000, 3);
       const w = spawn(writeInPieces(client, data));
       const got = yield* s.readToEnd();
       yield* w;
@@ -117,7 +108,7 @@ describe("socket read path", () => {
           spawn(
             (function* () {
               using conn = yield* TcpStream.connect({ host: "127.0.0.1", port });
-              const data = pattern(100 + i, 150_000 + i * 101);
+              const data = pattern(150_000 + i * 101, 100 + i);
               const w = spawn(writeInPieces(conn, data, 64 * 1024));
               const back = yield* conn.readToEnd();
               yield* w;
@@ -147,7 +138,7 @@ describe("socket read path", () => {
       while (socket.connecting) yield* yieldNow();
       expect(adoptOnRead(socket, () => true)).toBe(false);
       using client = new TcpStream(socket, 8192);
-      const data = pattern(4, 400_000);
+      const data = pattern(400_000, 4);
       const w = spawn(writeInPieces(s, data));
       // Nobody reads for a while: the 'data' path must stop at the mark as well.
       for (let i = 0; i < 50; i++) yield* yieldNow();
