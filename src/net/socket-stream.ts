@@ -94,6 +94,13 @@ function releasePool(p: WritePool): void {
   else if (freePools.length < FREE_POOLS) freePools.push(p);
 }
 
+/** Give back a chunk Node no longer refers to; the latest carve of the current pool is rewound. */
+function uncarve(p: WritePool, chunk: Buffer): void {
+  const start = chunk.byteOffset - p.buf.byteOffset;
+  if (p === pool && ((start + chunk.length + 7) & ~7) === p.offset) p.offset = start;
+  releasePool(p);
+}
+
 /**
  * Options shared by `TcpStream.connect`, `UnixStream.connect` and the listeners' `bind` (which
  * apply them to every accepted stream).
@@ -385,12 +392,22 @@ export abstract class SocketStream extends AsyncReadWriteBase {
     let chunk: Buffer;
     if (n <= POOL_MAX_CHUNK) {
       chunk = carve(src);
-      this.writePools.push(pool);
-    } else {
-      chunk = Buffer.allocUnsafeSlow(n);
-      chunk.set(src);
-      this.writePools.push(null);
+      const p = pool;
+      this.writePools.push(p);
+      socket.write(chunk, this.onWritten);
+      if (socket.writableLength === 0) {
+        // Written to the kernel during the call (Node calls back later, on the next tick): the
+        // pool bytes are free again now. Without this, a burst of writes in one drain (hundreds
+        // of tasks answering at once) would hold a new pool per four 16 KiB writes until the
+        // callbacks came, and drop most of them to the GC after.
+        this.writePools[this.writePools.length - 1] = null;
+        uncarve(p, chunk);
+      }
+      return n;
     }
+    chunk = Buffer.allocUnsafeSlow(n);
+    chunk.set(src);
+    this.writePools.push(null);
     socket.write(chunk, this.onWritten);
     return n;
   }

@@ -6,6 +6,7 @@ import { fromPromise, ready, select } from "../../src/future/index.js";
 import { type Async, Runtime, run, spawn, yieldNow } from "../../src/index.js";
 import { IoError } from "../../src/io/index.js";
 import { TcpListener, TcpStream } from "../../src/net/index.js";
+import { pattern } from "../io/helpers.js";
 
 const EVENTS = ["data", "end", "error", "close", "drain", "finish"] as const;
 
@@ -164,6 +165,38 @@ describe("closing and the accept queue", () => {
     expect(out).toBeInstanceOf(IoError);
     expect((out as IoError).kind).toBe("BrokenPipe");
     expect(rt.metrics().pendingSources).toBe(0);
+  });
+
+  it("writes Node still holds keep their bytes: pool memory is reused only once Node is done with it", async () => {
+    // Small writes to a peer that reads nothing for a while: the kernel's buffers fill, Node queues
+    // the later writes (their bytes still in the write pool), then the peer reads it all. Writes
+    // that went to the kernel at once give their pool bytes back at once; queued ones must not.
+    const out = await run(function* () {
+      using listener = yield* TcpListener.bind("127.0.0.1:0");
+      const [client, server] = yield* pair(listener);
+      using _c = client;
+      using _s = server;
+      // More than loopback sockets buffer in the kernel (a few MB each way), so Node must queue.
+      const data = pattern(32 * 1024 * 1024, 7);
+      const writer = spawn(
+        (function* () {
+          let off = 0;
+          for (let i = 1; off < data.length; i++) {
+            const n = Math.min(data.length - off, 1 + ((i * 7919) % (16 * 1024)));
+            yield* server.writeAll(data.subarray(off, off + n));
+            off += n;
+          }
+          yield* server.shutdown();
+        })(),
+      );
+      yield* sleepMacrotasks(30);
+      const queuedByNode = server.socket.writableLength;
+      const got = yield* client.readToEnd({ limit: data.length });
+      yield* writer;
+      return { queuedByNode, same: Buffer.compare(Buffer.from(got), Buffer.from(data)) };
+    });
+    expect(out.queuedByNode).toBeGreaterThan(0);
+    expect(out.same).toBe(0);
   });
 
   it("connections beyond the backlog are closed and counted, the others queued", async () => {
