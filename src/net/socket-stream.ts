@@ -54,9 +54,9 @@ const MAX_WRITE = 64 * 1024;
  * kernel took during the call (the common case) gives its bytes back at once instead, since Node
  * holds nothing and calls back only on the next tick. When the current pool has nothing in flight
  * it is rewound and reused, and a full pool whose writes have all completed goes to a small free
- * list. Why not a fresh buffer per write: a new `ArrayBuffer` costs a
- * malloc, fresh pages and cache misses on both copies, and at 16 KiB messages that cost more than
- * the write system call. With rewinding, an echo server writes from the same hot 64 KiB all along.
+ * list. Why not a fresh buffer per write: a new `ArrayBuffer` costs a malloc, fresh pages and
+ * cache misses on both copies, and at 16 KiB messages that cost more than the write system call.
+ * With rewinding, an echo server writes from the same hot 64 KiB all along.
  * Pools stay small (64 KiB, chunks up to 16 KiB) because a write still in flight keeps its whole
  * pool alive: with many slow peers, big pools would pin much more memory than the bytes in flight.
  */
