@@ -134,6 +134,12 @@ function closeAll(owned: Revived[] | null): void {
   }
 }
 
+/** A task that failed before it started: its load is taken back and the caller gets the error. */
+function failBeforeStart(id: number, error: unknown): void {
+  Atomics.sub(loads, index, 1);
+  outbox.push3(ERR, id, serializeError(error));
+}
+
 function start(
   target: Target,
   id: number,
@@ -154,8 +160,7 @@ function start(
     task = rt.spawn(target.fn(...args) as never, { name: name ?? target.exportName }) as Task<unknown>;
   } catch (error) {
     closeAll(owned);
-    Atomics.sub(loads, index, 1);
-    outbox.push3(ERR, id, serializeError(error));
+    failBeforeStart(id, error);
     return;
   }
   task.markObserved();
@@ -169,8 +174,7 @@ function spawnMsg(target: Target, id: number, args: unknown[], name: string | nu
   try {
     owned = fromWire(args);
   } catch (error) {
-    Atomics.sub(loads, index, 1);
-    outbox.push3(ERR, id, serializeError(error));
+    failBeforeStart(id, error);
     return;
   }
   if (owned instanceof Promise) {
@@ -180,8 +184,7 @@ function spawnMsg(target: Target, id: number, args: unknown[], name: string | nu
       (error: unknown) => {
         starting.delete(id);
         abortedEarly.delete(id);
-        Atomics.sub(loads, index, 1);
-        outbox.push3(ERR, id, serializeError(error));
+        failBeforeStart(id, error);
       },
     );
   } else {
