@@ -1,10 +1,8 @@
 /** Shared helpers of the blocking benchmarks: alternate contenders round by round, report medians. */
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+import { median } from "../harness/stats.js";
+
+export { median };
 
 /**
  * Run every contender `warmup` times, then `samples` rounds in which each contender runs once

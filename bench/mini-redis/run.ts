@@ -25,6 +25,7 @@ import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
+import { median } from "../harness/stats.js";
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -239,11 +240,6 @@ function medians(runs: Row[]): Row[] {
     if (g === undefined) groups.set(key, [r]);
     else g.push(r);
   }
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  };
   return [...groups.values()].map((g) => ({
     server: g[0]!.server,
     pipeline: g[0]!.pipeline,
